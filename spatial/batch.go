@@ -1,0 +1,187 @@
+package spatial
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+
+	"cadastre/spatial/crs"
+	"cadastre/spatial/grid"
+)
+
+// Batch is one write: units, sheets and plots stored together or not at
+// all, stamped with one Change.
+type Batch struct {
+	Units  []AdminUnit
+	Sheets []*Sheet
+	Plots  []*Plot
+	Retire []PlotKey // plots to retire (a new, retired version; never a delete)
+	Change Change
+}
+
+// Check normalises the batch (ring orientation, measured areas) and checks
+// every unit, sheet and plot, returning a KindInvalid *Error listing every
+// problem (not only the first), or nil. stored finds sheets already in the
+// store; it may be nil when the batch must be self-contained.
+//
+// Problem.Index is the position in Plots for plot problems; sheet and unit
+// problems name their field as "sheets[i]" / "units[i]".
+func (b *Batch) Check(stored SheetLookup) error {
+	var probs []Problem
+	for i := range b.Units {
+		probs = append(probs, checkUnit(i, &b.Units[i])...)
+	}
+	sheets := map[SheetKey]*Sheet{}
+	for i, s := range b.Sheets {
+		ps := checkSheet(i, s)
+		if _, dup := sheets[s.Key]; dup {
+			ps = append(ps, Problem{Index: -1, Feature: "sheet " + s.Key.String(), Field: fmt.Sprintf("sheets[%d]", i), Reason: "duplicate sheet key in batch"})
+		}
+		probs = append(probs, ps...)
+		sheets[s.Key] = s
+	}
+	lookup := func(k SheetKey) (*Sheet, bool) {
+		if s, ok := sheets[k]; ok {
+			return s, true
+		}
+		if stored != nil {
+			return stored(k)
+		}
+		return nil, false
+	}
+	seen := make(map[PlotKey]int, len(b.Plots))
+	for i, p := range b.Plots {
+		p.Normalize()
+		probs = append(probs, checkPlot(i, p, lookup)...)
+		if j, dup := seen[p.Key]; dup {
+			probs = append(probs, Problem{Index: i, Feature: p.Key.String(), Field: "key", Reason: fmt.Sprintf("duplicate plot key in batch (also feature #%d)", j)})
+		} else {
+			seen[p.Key] = i
+		}
+	}
+	for _, k := range b.Retire {
+		if _, both := seen[k]; both {
+			probs = append(probs, Problem{Index: seen[k], Feature: k.String(), Field: "key", Reason: "plot is both written and retired in one batch"})
+		}
+	}
+	if len(probs) > 0 {
+		return Invalid(fmt.Sprintf("batch rejected: %d problem(s), nothing stored", len(probs)), probs)
+	}
+	return nil
+}
+
+func checkUnit(i int, u *AdminUnit) []Problem {
+	var ps []Problem
+	at := func(field, reason string) {
+		ps = append(ps, Problem{Index: -1, Feature: "unit " + u.Code, Field: fmt.Sprintf("units[%d].%s", i, field), Reason: reason})
+	}
+	if !ValidUnitCode(u.Code) {
+		at("code", fmt.Sprintf("%q is not a 5-digit commune code", u.Code))
+	}
+	if _, ok := crs.ZoneByEPSG(u.EPSG); !ok {
+		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", u.EPSG))
+	}
+	if u.Successor != "" && !ValidUnitCode(u.Successor) {
+		at("successor", fmt.Sprintf("%q is not a 5-digit commune code", u.Successor))
+	}
+	return ps
+}
+
+func checkSheet(i int, s *Sheet) []Problem {
+	var ps []Problem
+	at := func(field, reason string) {
+		ps = append(ps, Problem{Index: -1, Feature: "sheet " + s.Key.String(), Field: fmt.Sprintf("sheets[%d].%s", i, field), Reason: reason})
+	}
+	if !ValidUnitCode(s.Key.Unit) || s.Key.Number <= 0 {
+		at("key", fmt.Sprintf("bad sheet key %s: unit must be a 5-digit code, number positive", s.Key))
+	}
+	if _, ok := crs.ZoneByEPSG(s.EPSG); !ok {
+		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", s.EPSG))
+	}
+	if !s.Scale.Valid() {
+		at("scale", fmt.Sprintf("1:%d is not a cadastral scale", int(s.Scale)))
+		return ps
+	}
+	if len(s.Frame) != 1 || len(s.Frame[0]) != 5 {
+		at("frame", "frame must be one closed rectangle of 5 points")
+		return ps
+	}
+	b := s.Frame.Bound()
+	c := b.Center()
+	num, f, err := grid.SheetAt(s.Scale, c[0], c[1])
+	switch {
+	case err != nil:
+		at("frame", err.Error())
+	case num != s.GridNumber:
+		at("grid_number", fmt.Sprintf("grid number %q does not match the frame, which is cell %q at 1:%d", s.GridNumber, num, int(s.Scale)))
+	case !near(f.MinE, b.Min[0]) || !near(f.MinN, b.Min[1]) || !near(f.MaxE, b.Max[0]) || !near(f.MaxN, b.Max[1]):
+		at("frame", fmt.Sprintf("frame %v is not the grid cell %q (%v)", b, num, f))
+	}
+	return ps
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 0.001 }
+
+func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
+	var ps []Problem
+	at := func(field, reason string) {
+		ps = append(ps, Problem{Index: i, Feature: p.Key.String(), Field: field, Reason: reason})
+	}
+	if !p.Key.Valid() {
+		at("key", fmt.Sprintf("bad plot key %s: unit must be a 5-digit code, sheet and plot numbers positive", p.Key))
+	}
+	if !ValidUnitCode(p.Commune) {
+		at("commune", fmt.Sprintf("%q is not a 5-digit commune code", p.Commune))
+	}
+	zone, zoneOK := crs.ZoneByEPSG(p.EPSG)
+	if !zoneOK {
+		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", p.EPSG))
+	}
+	if len(p.LandUse) == 0 {
+		at("land_use", "no land-use code")
+	}
+	for _, c := range p.LandUse {
+		if _, ok := LookupLandUse(c); !ok {
+			at("land_use", fmt.Sprintf("unknown land-use code %q (Circular 25/2014 Annex 01)", c))
+		}
+	}
+	if p.LegalArea < 0 || math.IsNaN(p.LegalArea) || math.IsInf(p.LegalArea, 0) {
+		at("legal_area", fmt.Sprintf("legal area %v must be a positive number of m² (0 when there are no papers)", p.LegalArea))
+	}
+	gerrs := ValidateGeometry(p.Geometry)
+	for _, ge := range gerrs {
+		at("geometry", ge.Error())
+	}
+	if len(gerrs) > 0 || !zoneOK {
+		return ps
+	}
+	bound := p.Geometry.Bound()
+	if !zone.InRange(bound.Min[0], bound.Min[1]) || !zone.InRange(bound.Max[0], bound.Max[1]) {
+		at("geometry", fmt.Sprintf("coordinates %v outside the valid range of EPSG:%d (easting/northing in metres expected; wrong zone or axis order?)", bound, p.EPSG))
+		return ps
+	}
+	checkPlacement(p, bound, sheets, at)
+	return ps
+}
+
+// checkPlacement reports through at when the plot's sheet is missing, in
+// another zone, or when the plot sticks out of the sheet frame by more than
+// the frame extension of Circular 25 art. 5.2.
+func checkPlacement(p *Plot, bound orb.Bound, sheets SheetLookup, at func(string, string)) {
+	s, ok := sheets(p.Key.SheetKey())
+	if !ok {
+		at("sheet", fmt.Sprintf("sheet %s is neither stored nor in the batch", p.Key.SheetKey()))
+		return
+	}
+	if s.EPSG != p.EPSG {
+		at("epsg", fmt.Sprintf("plot is in EPSG:%d but its sheet %s is in EPSG:%d", p.EPSG, s.Key, s.EPSG))
+		return
+	}
+	ext := s.Scale.FrameExtension()
+	fb := s.Frame.Bound()
+	allowed := orb.Bound{Min: orb.Point{fb.Min[0] - ext, fb.Min[1] - ext}, Max: orb.Point{fb.Max[0] + ext, fb.Max[1] + ext}}
+	if !allowed.Contains(bound.Min) || !allowed.Contains(bound.Max) {
+		at("geometry", fmt.Sprintf("plot extends beyond its sheet %s (%s) frame by more than the %.0f m frame extension allowed at 1:%d", s.Key, s.GridNumber, ext, int(s.Scale)))
+	}
+}
