@@ -3,8 +3,8 @@ package spatial
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 )

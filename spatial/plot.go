@@ -10,10 +10,10 @@ import (
 // Plot is a land plot (thửa đất) in one version.
 type Plot struct {
 	Key       PlotKey          `json:"key"`
-	Commune   string           `json:"commune"` // current commune code
-	EPSG      int              `json:"epsg"`    // VN-2000 TM-3 zone of Geometry
-	Geometry  orb.MultiPolygon `json:"-"`       // plane metres (E, N); RFC 7946 orientation
-	LandUse   []string         `json:"land_use"` // main purpose first
+	Commune   string           `json:"commune"`    // current commune code
+	EPSG      int              `json:"epsg"`       // VN-2000 TM-3 zone of Geometry
+	Geometry  orb.MultiPolygon `json:"-"`          // plane metres (E, N); RFC 7946 orientation
+	LandUse   []string         `json:"land_use"`   // main purpose first
 	LegalArea float64          `json:"legal_area"` // m², from legal papers; 0 if unknown
 	Area      float64          `json:"area"`       // m², computed from coordinates, rounded to 0.1
 	Address   string           `json:"address,omitempty"`

@@ -12,9 +12,9 @@ type AdminUnit struct {
 	Code      string    `json:"code"` // national 5-digit commune code
 	Name      string    `json:"name"`
 	Province  string    `json:"province"`
-	EPSG      int       `json:"epsg"`                 // the VN-2000 TM-3 zone of the province
-	Successor string    `json:"successor,omitempty"`  // code of the current unit it merged into; "" if current
-	MergedOn  time.Time `json:"merged_on,omitzero"`   // date of the merger (2025-07-01 for the 2025 reform)
+	EPSG      int       `json:"epsg"`                // the VN-2000 TM-3 zone of the province
+	Successor string    `json:"successor,omitempty"` // code of the current unit it merged into; "" if current
+	MergedOn  time.Time `json:"merged_on,omitzero"`  // date of the merger (2025-07-01 for the 2025 reform)
 }
 
 // Current reports whether the unit still exists (was not merged away).

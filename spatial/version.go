@@ -10,7 +10,7 @@ type Version struct {
 	ValidTo   time.Time `json:"valid_to,omitzero"` // zero while current
 	ChangedBy string    `json:"changed_by"`
 	Reason    string    `json:"reason"`
-	Source    string    `json:"source,omitempty"` // e.g. file name and checksum
+	Source    string    `json:"source,omitempty"`  // e.g. file name and checksum
 	Retired   bool      `json:"retired,omitempty"` // the plot no longer exists from ValidFrom on
 }
 
