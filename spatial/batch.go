@@ -29,8 +29,14 @@ type Batch struct {
 // problems name their field as "sheets[i]" / "units[i]".
 func (b *Batch) Check(stored SheetLookup) error {
 	var probs []Problem
+	units := make(map[string]bool, len(b.Units))
 	for i := range b.Units {
-		probs = append(probs, checkUnit(i, &b.Units[i])...)
+		u := &b.Units[i]
+		probs = append(probs, checkUnit(i, u)...)
+		if units[u.Code] {
+			probs = append(probs, Problem{Index: -1, Feature: "unit " + u.Code, Field: fmt.Sprintf("units[%d]", i), Reason: "duplicate unit code in batch"})
+		}
+		units[u.Code] = true
 	}
 	sheets := map[SheetKey]*Sheet{}
 	for i, s := range b.Sheets {

@@ -86,7 +86,9 @@ func TestDecodeGeoJSON(t *testing.T) {
 
 func TestDecodeGeoJSONCRS(t *testing.T) {
 	plane := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"unit":"27001","sheet":1,"plot":1,"land_use":"LUC"},"geometry":{"type":"Polygon","coordinates":[[[600100,1192000],[600110,1192000],[600110,1192015],[600100,1192000]]]}}]}`
-	items := collect(t, func(fn func(Item) error) error { return DecodeGeoJSON(strings.NewReader(plane), Options{Unit: unitOf}, fn) })
+	items := collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(plane), Options{Unit: unitOf}, fn)
+	})
 	if !hasProblem(items[0], "geometry", "no CRS") {
 		t.Errorf("plane without CRS: %v", items[0].Problems)
 	}
@@ -97,12 +99,16 @@ func TestDecodeGeoJSONCRS(t *testing.T) {
 		t.Errorf("plane with --crs: %v", items[0].Problems)
 	}
 	lonlat := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"unit":"27001","sheet":1,"plot":1,"land_use":"LUC"},"geometry":{"type":"Polygon","coordinates":[[[106.66,10.77],[106.661,10.77],[106.661,10.771],[106.66,10.77]]]}}]}`
-	items = collect(t, func(fn func(Item) error) error { return DecodeGeoJSON(strings.NewReader(lonlat), Options{Unit: unitOf}, fn) })
+	items = collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(lonlat), Options{Unit: unitOf}, fn)
+	})
 	g := items[0].Plot.Geometry
 	if len(items[0].Problems) != 0 || items[0].Plot.EPSG != 9210 || g[0][0][0][0] < 590000 || g[0][0][0][0] > 610000 {
 		t.Errorf("WGS 84 into the unit's zone: %v %v", items[0].Problems, g)
 	}
-	items = collect(t, func(fn func(Item) error) error { return DecodeGeoJSON(strings.NewReader(lonlat), Options{CRS: 9210, Unit: unitOf}, fn) })
+	items = collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(lonlat), Options{CRS: 9210, Unit: unitOf}, fn)
+	})
 	if !hasProblem(items[0], "geometry", "look like lon/lat") {
 		t.Errorf("lon/lat said to be plane: %v", items[0].Problems)
 	}
