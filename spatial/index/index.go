@@ -1,0 +1,137 @@
+// Package index is the in-memory read model: an R-tree (tidwall/rtree) of
+// the current plots and sheets in Web Mercator, each with its plane
+// geometry for exact tests. Readers use an immutable Snapshot without
+// locks; a writer builds the next snapshot (copy-on-write copies of the
+// trees) and swaps an atomic pointer, so no reader sees half a batch.
+package index
+
+import (
+	"cmp"
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tidwall/btree"
+	"github.com/tidwall/rtree"
+
+	"cadastre/spatial"
+)
+
+// Snapshot is one immutable state of the read model.
+type Snapshot struct {
+	plots  *rtree.RTreeG[*Plot]
+	sheets *rtree.RTreeG[*Sheet]
+	byKey  *btree.BTreeG[*Plot] // ordered by key: stable paging, updates
+	sheetK *btree.BTreeG[*Sheet]
+	seq    int64 // change sequence this state includes
+}
+
+func lessPlot(a, b *Plot) bool { return comparePlotKey(a.Key, b.Key) < 0 }
+
+func comparePlotKey(a, b spatial.PlotKey) int {
+	if c := cmp.Compare(a.Unit, b.Unit); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Sheet, b.Sheet); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Plot, b.Plot)
+}
+
+func lessSheet(a, b *Sheet) bool {
+	if a.Key.Unit != b.Key.Unit {
+		return a.Key.Unit < b.Key.Unit
+	}
+	return a.Key.Number < b.Key.Number
+}
+
+func emptySnapshot() *Snapshot {
+	return &Snapshot{plots: &rtree.RTreeG[*Plot]{}, sheets: &rtree.RTreeG[*Sheet]{},
+		byKey:  btree.NewBTreeGOptions(lessPlot, btree.Options{NoLocks: true}),
+		sheetK: btree.NewBTreeGOptions(lessSheet, btree.Options{NoLocks: true})}
+}
+
+// Len returns the number of plots.
+func (s *Snapshot) Len() int { return s.byKey.Len() }
+
+// Sheets returns the number of sheets.
+func (s *Snapshot) Sheets() int { return s.sheets.Len() }
+
+// Seq returns the change sequence the snapshot includes.
+func (s *Snapshot) Seq() int64 { return s.seq }
+
+// Plot returns the current plot of a key.
+func (s *Snapshot) Plot(k spatial.PlotKey) (*Plot, bool) {
+	return s.byKey.Get(&Plot{Key: k})
+}
+
+// Index holds the current snapshot and serialises writers.
+type Index struct {
+	cur   atomic.Pointer[Snapshot]
+	mu    sync.Mutex // writers
+	in    *interner
+	ready atomic.Bool
+}
+
+// New returns an empty, not yet ready index.
+func New() *Index {
+	ix := &Index{in: newInterner()}
+	ix.cur.Store(emptySnapshot())
+	return ix
+}
+
+// Snapshot returns the current state; it never changes under the caller.
+func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
+
+// Ready reports whether the initial build has finished.
+func (ix *Index) Ready() bool { return ix.ready.Load() }
+
+// Change is what a write did to the current state, for Apply.
+type Change struct {
+	Seq    int64           // the store's change sequence; 0 if unknown
+	Plots  []*spatial.Plot // new current versions (inserted or changed)
+	Retire []spatial.PlotKey
+	Sheets []*spatial.Sheet // new current sheet versions
+}
+
+// Apply builds the next snapshot from the current one and the change, and
+// publishes it atomically. It returns the touched plots' old and new entries
+// (old nil when inserted, new nil when retired), for tile invalidation.
+func (ix *Index) Apply(_ context.Context, c Change) []Touched {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	old := ix.cur.Load()
+	next := &Snapshot{plots: old.plots.Copy(), sheets: old.sheets.Copy(), byKey: old.byKey.Copy(), sheetK: old.sheetK.Copy(), seq: max(old.seq, c.Seq)}
+	for _, s := range c.Sheets {
+		e := ix.in.sheet(s)
+		next.replaceSheet(e)
+	}
+	touched := make([]Touched, 0, len(c.Plots)+len(c.Retire))
+	for _, p := range c.Plots {
+		e := ix.in.plot(p)
+		prev, _ := next.byKey.Set(e)
+		if prev != nil {
+			next.plots.Delete(prev.Merc.Min, prev.Merc.Max, prev)
+		}
+		next.plots.Insert(e.Merc.Min, e.Merc.Max, e)
+		touched = append(touched, Touched{Old: prev, New: e})
+	}
+	for _, k := range c.Retire {
+		if prev, ok := next.byKey.Delete(&Plot{Key: k}); ok {
+			next.plots.Delete(prev.Merc.Min, prev.Merc.Max, prev)
+			touched = append(touched, Touched{Old: prev})
+		}
+	}
+	ix.cur.Store(next)
+	return touched
+}
+
+// Touched is one plot a change affected.
+type Touched struct{ Old, New *Plot }
+
+func (s *Snapshot) replaceSheet(e *Sheet) {
+	if prev, ok := s.sheetK.Set(e); ok {
+		s.sheets.Delete(prev.Merc.Min, prev.Merc.Max, prev)
+	}
+	s.sheets.Insert(e.Merc.Min, e.Merc.Max, e)
+}
