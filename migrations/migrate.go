@@ -1,0 +1,100 @@
+// Package migrations holds the PostGIS schema of the cadastre as SQL files
+// embedded in the binary, and applies them.
+//
+// Files are applied in name order, each once, and recorded in the
+// schema_migrations table. A file is never edited after release; a change
+// is a new file.
+package migrations
+
+//go:generate go run gen_srids.go
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// FS holds the migration files, named NNNN_what.sql.
+//
+//go:embed *.sql
+var FS embed.FS
+
+// lockKey is the pg_advisory_xact_lock key that serialises Apply across
+// service instances starting together ("cadastre.migrations" as a number).
+const lockKey int64 = 0x63616461_6d696772
+
+const createTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	name       text PRIMARY KEY,
+	applied_at timestamptz NOT NULL DEFAULT now()
+)`
+
+// Apply applies every migration of FS not yet recorded in
+// schema_migrations, in name order, in one transaction under an advisory
+// lock: two instances starting together do not race, and a failing file
+// leaves the database as it was. Applying twice is a no-op.
+func Apply(ctx context.Context, pool *pgxpool.Pool) error {
+	names, err := fs.Glob(FS, "*.sql")
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		// Lock before creating schema_migrations: two concurrent CREATE TABLE
+		// IF NOT EXISTS can still collide on the catalog's unique index.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", lockKey); err != nil {
+			return fmt.Errorf("migrations: lock: %w", err)
+		}
+		if _, err := tx.Exec(ctx, createTable); err != nil {
+			return fmt.Errorf("migrations: create schema_migrations: %w", err)
+		}
+		done, err := applied(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if done[name] {
+				continue
+			}
+			if err := applyFile(ctx, tx, name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applied returns the names recorded in schema_migrations.
+func applied(ctx context.Context, tx pgx.Tx) (map[string]bool, error) {
+	rows, err := tx.Query(ctx, "SELECT name FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read schema_migrations: %w", err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read schema_migrations: %w", err)
+	}
+	done := make(map[string]bool, len(names))
+	for _, n := range names {
+		done[n] = true
+	}
+	return done, nil
+}
+
+// applyFile runs one file (several statements: pgx sends an Exec without
+// arguments through the simple protocol) and records it.
+func applyFile(ctx context.Context, tx pgx.Tx, name string) error {
+	body, err := FS.ReadFile(name)
+	if err != nil {
+		return fmt.Errorf("migrations: %s: %w", name, err)
+	}
+	if _, err := tx.Exec(ctx, string(body)); err != nil {
+		return fmt.Errorf("migrations: %s: %w", name, err)
+	}
+	if _, err := tx.Exec(ctx, "INSERT INTO schema_migrations (name) VALUES ($1)", name); err != nil {
+		return fmt.Errorf("migrations: record %s: %w", name, err)
+	}
+	return nil
+}

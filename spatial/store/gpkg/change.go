@@ -1,0 +1,26 @@
+package gpkg
+
+import "context"
+
+// Every batch adds one row to the attributes table changes: who, when,
+// why, from which source, and what it did. Each version row carries the
+// change_seq of the batch that wrote it, so any version traces back to its
+// change.
+
+func (w *writer) startChange(ctx context.Context) error {
+	res, err := w.tx.ExecContext(ctx, `INSERT INTO changes (at, changed_by, reason, source) VALUES (?, ?, ?, ?)`,
+		w.atText, w.change.By, w.change.Reason, w.change.Source)
+	if err != nil {
+		return err
+	}
+	w.seq, err = res.LastInsertId()
+	w.extend("changes", emptyBound)
+	return err
+}
+
+func (w *writer) finishChange(ctx context.Context) error {
+	r := w.res
+	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?
+WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.seq)
+	return err
+}

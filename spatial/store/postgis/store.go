@@ -1,0 +1,62 @@
+// Package postgis is the PostgreSQL + PostGIS implementation of
+// spatial.Store, the system of record of a province.
+//
+// Every write is one transaction that appends versions (migrations/0002
+// describes the tables); reads return current versions or whole histories.
+// Geometries live in the VN-2000 plane of their zone, with a WGS 84 copy
+// computed by cadastre/spatial/crs.
+package postgis
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"cadastre/migrations"
+	"cadastre/spatial"
+)
+
+var _ spatial.Store = (*Store)(nil)
+
+// Store is a spatial.Store on a PostGIS database. It is safe for concurrent
+// use.
+type Store struct {
+	pool    *pgxpool.Pool
+	ownPool bool // Close closes the pool only when Open made it
+}
+
+// Open connects to databaseURL (a postgres:// URL or key=value DSN), applies
+// the schema migrations and returns the store. Close releases the pool.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		// The URL may carry a password: keep it out of the message.
+		return nil, translate(err, "open database")
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, translate(err, "connect to database")
+	}
+	if err := migrations.Apply(ctx, pool); err != nil {
+		pool.Close()
+		return nil, translate(err, "migrate database")
+	}
+	return &Store{pool: pool, ownPool: true}, nil
+}
+
+// New returns a store on an open pool whose database is already migrated
+// (migrations.Apply). The caller keeps ownership: Close leaves the pool open.
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return translate(s.pool.Ping(ctx), "ping database")
+}
+
+// Close closes the pool if Open made it.
+func (s *Store) Close() error {
+	if s.ownPool {
+		s.pool.Close()
+	}
+	return nil
+}
