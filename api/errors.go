@@ -1,0 +1,66 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"cadastre/spatial"
+)
+
+// statusOf maps error kinds to HTTP statuses: the one table of the API
+// (pkgsite's derrors.ToStatus habit).
+var statusOf = map[spatial.Kind]int{
+	spatial.KindInternal:     http.StatusInternalServerError,
+	spatial.KindInvalid:      http.StatusBadRequest,
+	spatial.KindNotFound:     http.StatusNotFound,
+	spatial.KindConflict:     http.StatusConflict,
+	spatial.KindUnauthorized: http.StatusUnauthorized,
+	spatial.KindForbidden:    http.StatusForbidden,
+	spatial.KindUnavailable:  http.StatusServiceUnavailable,
+}
+
+// Problem is an RFC 9457 problem detail, with the input problems of the
+// domain as an extension member.
+type Problem struct {
+	Type     string            `json:"type"`
+	Title    string            `json:"title"`
+	Status   int               `json:"status"`
+	Detail   string            `json:"detail,omitempty"`
+	Instance string            `json:"instance,omitempty"`
+	Errors   []spatial.Problem `json:"errors,omitempty"`
+}
+
+// problemType is the stable type URI of a kind.
+func problemType(k spatial.Kind) string { return "urn:cadastre:problem:" + k.String() }
+
+// writeError answers err as application/problem+json. Internal errors are
+// logged with their cause and answered with a generic message: clients
+// never see SQL or driver text.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	kind := spatial.KindOf(err)
+	status := statusOf[kind]
+	p := Problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Instance: r.URL.Path}
+	var de *spatial.Error
+	if kind == spatial.KindInternal || !errors.As(err, &de) {
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Detail = "internal error; see the server log"
+	} else {
+		if kind == spatial.KindUnavailable {
+			log.WarnContext(r.Context(), "dependency unavailable", "path", r.URL.Path, "err", err)
+		}
+		p.Detail = de.Message
+		p.Errors = de.Problems
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(p) // the client may have gone; nothing to do then
+}
+
+// writeJSON answers v as JSON with status 200.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing to do then
+}

@@ -1,0 +1,368 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"cadastre/spatial"
+	"cadastre/spatial/crs"
+	"cadastre/spatial/index"
+)
+
+// LookupPlot is a plot as the lookup endpoints answer it.
+type LookupPlot struct {
+	ID         string            `json:"id"`
+	Key        spatial.PlotKey   `json:"key"`
+	Commune    string            `json:"commune"`
+	SurveyUnit string            `json:"survey_unit"`
+	LandUse    []string          `json:"land_use"`
+	LegalArea  float64           `json:"legal_area"`
+	Area       float64           `json:"area"`
+	Version    int32             `json:"version"`
+	Sheet      *LookupSheet      `json:"sheet,omitempty"`
+	CRS        string            `json:"crs"`
+	Geometry   *geojson.Geometry `json:"geometry"`
+	OnBoundary bool              `json:"on_boundary,omitempty"` // the point lies on this plot's boundary
+	Distance   *float64          `json:"distance_m,omitempty"`  // for a nearest answer
+}
+
+// LookupSheet is a sheet as the lookup endpoints answer it.
+type LookupSheet struct {
+	Unit       string            `json:"unit"`
+	Number     int               `json:"sheet"`
+	GridNumber string            `json:"grid_number"`
+	Scale      int               `json:"scale"`
+	ZoneEPSG   int32             `json:"epsg"`
+	Geometry   *geojson.Geometry `json:"geometry,omitempty"`
+}
+
+// outCRS is the CRS answers are drawn in: WGS 84 or a VN-2000 zone.
+type outCRS struct {
+	epsg int
+	zone crs.Zone
+}
+
+func (o outCRS) name() string { return fmt.Sprintf("EPSG:%d", o.epsg) }
+
+// geometry renders a plane geometry of zone from in the output CRS.
+func (o outCRS) geometry(mp orb.MultiPolygon, from int32) *geojson.Geometry {
+	if o.epsg == int(from) {
+		return geojson.NewGeometry(roundMP(mp.Clone(), 1e3))
+	}
+	fz, _ := crs.ZoneByEPSG(int(from))
+	out := mp.Clone()
+	for _, p := range out {
+		for _, r := range p {
+			for i, pt := range r {
+				lon, lat := fz.ToWGS84(pt[0], pt[1])
+				if o.epsg == crs.WGS84 {
+					r[i] = orb.Point{lon, lat}
+				} else {
+					e, n := o.zone.FromWGS84(lon, lat)
+					r[i] = orb.Point{e, n}
+				}
+			}
+		}
+	}
+	if o.epsg == crs.WGS84 {
+		return geojson.NewGeometry(roundMP(out, 1e8))
+	}
+	return geojson.NewGeometry(roundMP(out, 1e3))
+}
+
+func (o outCRS) plot(p *index.Plot) LookupPlot {
+	lp := LookupPlot{ID: p.Key.String(), Key: p.Key, Commune: p.Commune, SurveyUnit: p.Key.Unit, LandUse: p.LandUse,
+		LegalArea: p.LegalArea, Area: p.Area, Version: p.Version, CRS: o.name(), Geometry: o.geometry(p.Geometry, p.EPSG)}
+	if p.Sheet != nil {
+		lp.Sheet = &LookupSheet{Unit: p.Sheet.Key.Unit, Number: p.Sheet.Key.Number, GridNumber: p.Sheet.GridNumber, Scale: int(p.Sheet.Scale), ZoneEPSG: p.Sheet.EPSG}
+	}
+	return lp
+}
+
+// queryProblems collects the problems of one request's parameters.
+type queryProblems []spatial.Problem
+
+func (q *queryProblems) add(field, format string, args ...any) {
+	*q = append(*q, spatial.Problem{Index: -1, Field: field, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (q queryProblems) err() error {
+	if len(q) == 0 {
+		return nil
+	}
+	return spatial.Invalid("bad query parameters", q)
+}
+
+func (q *queryProblems) float(r *http.Request, name string) (float64, bool) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		q.add(name, "missing")
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		q.add(name, "%q is not a number", s)
+		return 0, false
+	}
+	return f, true
+}
+
+// parseCRS reads a CRS parameter: "" = WGS 84; else a VN-2000 zone or 4326.
+func (q *queryProblems) parseCRS(r *http.Request, name string) outCRS {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return outCRS{epsg: crs.WGS84}
+	}
+	epsg, err := crs.ParseCRS(s)
+	if err != nil {
+		q.add(name, "unknown CRS %q: use EPSG:4326 or a VN-2000 TM-3 zone such as EPSG:9210", s)
+		return outCRS{epsg: crs.WGS84}
+	}
+	if epsg == crs.WGS84 {
+		return outCRS{epsg: epsg}
+	}
+	z, ok := crs.ZoneByEPSG(epsg)
+	if !ok {
+		q.add(name, "EPSG:%d is not accepted here: use EPSG:4326 or a VN-2000 TM-3 zone", epsg)
+		return outCRS{epsg: crs.WGS84}
+	}
+	return outCRS{epsg: epsg, zone: z}
+}
+
+// parsePoint reads lon/lat, or x/y with crs (x = easting, y = northing in
+// metres, as GIS software orders them).
+func parsePoint(r *http.Request) (index.Point, outCRS, error) {
+	var q queryProblems
+	v := r.URL.Query()
+	out := q.parseCRS(r, "crs")
+	var pt index.Point
+	switch {
+	case v.Has("lon") || v.Has("lat"):
+		lon, ok1 := q.float(r, "lon")
+		lat, ok2 := q.float(r, "lat")
+		if ok1 && (lon < -180 || lon > 180) {
+			q.add("lon", "%v is outside -180..180", lon)
+		}
+		if ok2 && (lat < -90 || lat > 90) {
+			q.add("lat", "%v is outside -90..90", lat)
+		}
+		pt = index.LonLat(lon, lat)
+	case v.Has("x") || v.Has("y"):
+		e, ok1 := q.float(r, "x")
+		n, ok2 := q.float(r, "y")
+		if out.epsg == crs.WGS84 {
+			q.add("crs", "x/y need the VN-2000 zone they are in, e.g. crs=EPSG:9210")
+		} else if ok1 && ok2 && !out.zone.InRange(e, n) {
+			q.add("x", "(%v, %v) is outside the range of %s (x = easting, y = northing, metres)", e, n, out.name())
+		} else {
+			pt = index.Plane(out.zone, e, n)
+		}
+	default:
+		q.add("lon", "give lon and lat (WGS 84), or x, y and crs (VN-2000 plane)")
+	}
+	return pt, out, q.err()
+}
+
+// AtResponse answers /plots/at.
+type AtResponse struct {
+	Plots   []LookupPlot `json:"plots"`
+	Nearest *LookupPlot  `json:"nearest,omitempty"`
+}
+
+// handlePlotsAt answers GET /api/v1/plots/at: the plots containing the
+// point (both plots when it lies on a shared edge), or with nearest=METRES
+// the closest plot within that distance when none contains it.
+func (s *Server) handlePlotsAt(w http.ResponseWriter, r *http.Request) {
+	pt, out, err := parsePoint(r)
+	var nearest float64
+	if err == nil && r.URL.Query().Has("nearest") {
+		var q queryProblems
+		if nearest, _ = q.float(r, "nearest"); nearest <= 0 || nearest > 1000 {
+			q.add("nearest", "must be a distance in metres, 0 < nearest <= 1000")
+		}
+		err = q.err()
+	}
+	if err == nil {
+		err = s.requireIndex()
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	snap := s.index.Snapshot()
+	resp := AtResponse{Plots: []LookupPlot{}}
+	snap.At(pt, func(h index.Hit) bool {
+		lp := out.plot(h.Plot)
+		lp.OnBoundary = h.Location == index.Boundary
+		resp.Plots = append(resp.Plots, lp)
+		return true
+	})
+	if len(resp.Plots) == 0 && nearest > 0 {
+		if n, ok := snap.Nearest(pt, nearest); ok {
+			lp := out.plot(n.Plot)
+			d := math.Round(n.Distance*1000) / 1000
+			lp.Distance = &d
+			resp.Nearest = &lp
+		}
+	}
+	writeJSON(w, resp)
+}
+
+// requireIndex answers 503 while the read model is being built.
+func (s *Server) requireIndex() error {
+	if s.index == nil || !s.index.Ready() {
+		return spatial.Errorf(spatial.KindUnavailable, "the read model is still loading; retry shortly")
+	}
+	return nil
+}
+
+// SheetsAtResponse answers /sheets/at.
+type SheetsAtResponse struct {
+	Sheets []LookupSheet `json:"sheets"`
+}
+
+// handleSheetsAt answers GET /api/v1/sheets/at: the map sheets whose frame
+// contains the point.
+func (s *Server) handleSheetsAt(w http.ResponseWriter, r *http.Request) {
+	pt, out, err := parsePoint(r)
+	if err == nil {
+		err = s.requireIndex()
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	resp := SheetsAtResponse{Sheets: []LookupSheet{}}
+	s.index.Snapshot().SheetsAt(pt, func(sh *index.Sheet) bool {
+		resp.Sheets = append(resp.Sheets, LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber,
+			Scale: int(sh.Scale), ZoneEPSG: sh.EPSG, Geometry: out.geometry(orb.MultiPolygon{sh.Frame}, sh.EPSG)})
+		return true
+	})
+	writeJSON(w, resp)
+}
+
+// SearchResponse answers /plots?bbox=.
+type SearchResponse struct {
+	Plots          []LookupPlot `json:"plots"`
+	NumberReturned int          `json:"numberReturned"`
+	Next           string       `json:"next,omitempty"` // cursor of the next page
+}
+
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// handleSearch answers GET /api/v1/plots?bbox=minlon,minlat,maxlon,maxlat
+// (or plane metres with bbox-crs), paged in key order with a cursor.
+func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
+	box, out, limit, after, err := parseSearch(r)
+	if err == nil {
+		err = s.requireIndex()
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	resp := SearchResponse{Plots: []LookupPlot{}}
+	var last spatial.PlotKey
+	more := false
+	s.index.Snapshot().InBox(box, after, func(p *index.Plot) bool {
+		if len(resp.Plots) == limit {
+			more = true
+			return false
+		}
+		resp.Plots = append(resp.Plots, out.plot(p))
+		last = p.Key
+		return true
+	})
+	resp.NumberReturned = len(resp.Plots)
+	if more {
+		resp.Next = base64.RawURLEncoding.EncodeToString([]byte(last.String()))
+	}
+	writeJSON(w, resp)
+}
+
+func parseSearch(r *http.Request) (box orb.Bound, out outCRS, limit int, after spatial.PlotKey, err error) {
+	var q queryProblems
+	v := r.URL.Query()
+	out = q.parseCRS(r, "crs")
+	in := q.parseCRS(r, "bbox-crs")
+	parts := strings.Split(v.Get("bbox"), ",")
+	var c [4]float64
+	if len(parts) != 4 {
+		q.add("bbox", "want minx,miny,maxx,maxy")
+	} else {
+		for i, p := range parts {
+			f, e := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if e != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				q.add("bbox", "%q is not a number", p)
+			}
+			c[i] = f
+		}
+		if c[0] > c[2] || c[1] > c[3] {
+			q.add("bbox", "min must not exceed max")
+		}
+		box = mercBox(c, in)
+	}
+	limit = defaultLimit
+	if ls := v.Get("limit"); ls != "" {
+		if n, e := strconv.Atoi(ls); e != nil || n < 1 || n > maxLimit {
+			q.add("limit", "must be a whole number from 1 to %d", maxLimit)
+		} else {
+			limit = n
+		}
+	}
+	if cs := v.Get("cursor"); cs != "" {
+		after, err = decodeCursor(cs)
+		if err != nil {
+			q.add("cursor", "not a cursor of this service")
+		}
+	}
+	return box, out, limit, after, q.err()
+}
+
+// mercBox converts a WGS 84 or plane box to Web Mercator.
+func mercBox(c [4]float64, in outCRS) orb.Bound {
+	var b orb.Bound
+	for i, p := range [4][2]float64{{c[0], c[1]}, {c[2], c[3]}, {c[0], c[3]}, {c[2], c[1]}} {
+		lon, lat := p[0], p[1]
+		if in.epsg != crs.WGS84 {
+			lon, lat = in.zone.ToWGS84(p[0], p[1])
+		}
+		x, y := crs.LonLatToMercator(lon, lat)
+		if i == 0 {
+			b = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}
+		}
+		b = b.Extend(orb.Point{x, y})
+	}
+	return b
+}
+
+func decodeCursor(s string) (spatial.PlotKey, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return spatial.PlotKey{}, err
+	}
+	var k spatial.PlotKey
+	parts := strings.Split(string(b), "/")
+	if len(parts) != 3 {
+		return k, fmt.Errorf("bad cursor")
+	}
+	k.Unit = parts[0]
+	k.Sheet, err = strconv.Atoi(parts[1])
+	if err == nil {
+		k.Plot, err = strconv.Atoi(parts[2])
+	}
+	if err != nil || !k.Valid() {
+		return k, fmt.Errorf("bad cursor")
+	}
+	return k, nil
+}

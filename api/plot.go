@@ -1,0 +1,116 @@
+package api
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"cadastre/spatial"
+)
+
+// PlotJSON is the API view of one plot version: key numbers, attributes,
+// the geometry in WGS 84 (GeoJSON, RFC 7946) and in the plane of its zone.
+type PlotJSON struct {
+	Key           spatial.PlotKey   `json:"key"`
+	ID            string            `json:"id"`
+	Commune       string            `json:"commune"`
+	SurveyUnit    string            `json:"survey_unit"`
+	LandUse       []string          `json:"land_use"`
+	LegalArea     float64           `json:"legal_area"`
+	Area          float64           `json:"area"`
+	Address       string            `json:"address,omitempty"`
+	CRS           string            `json:"crs"`
+	Geometry      *geojson.Geometry `json:"geometry"`       // WGS 84 lon/lat
+	GeometryPlane *geojson.Geometry `json:"geometry_plane"` // metres in CRS
+	spatial.Version
+}
+
+// PlotHistoryJSON is a plot with all its versions, newest first.
+type PlotHistoryJSON struct {
+	PlotJSON
+	Versions []PlotJSON `json:"versions"`
+}
+
+// plotView renders one version. Coordinates are rounded to 1e-8 degrees and
+// 1 mm, both finer than the centimetre the service promises.
+func plotView(p *spatial.Plot) (PlotJSON, error) {
+	wgs, err := spatial.PlaneToWGS84(p.Geometry, p.EPSG)
+	if err != nil {
+		return PlotJSON{}, err
+	}
+	return PlotJSON{
+		Key: p.Key, ID: p.Key.String(), Commune: p.Commune, SurveyUnit: p.Key.Unit,
+		LandUse: p.LandUse, LegalArea: p.LegalArea, Area: p.Area, Address: p.Address,
+		CRS:           fmt.Sprintf("EPSG:%d", p.EPSG),
+		Geometry:      geojson.NewGeometry(roundMP(wgs, 1e8)),
+		GeometryPlane: geojson.NewGeometry(roundMP(p.Geometry.Clone(), 1e3)),
+		Version:       p.Version,
+	}, nil
+}
+
+func roundMP(mp orb.MultiPolygon, scale float64) orb.MultiPolygon {
+	for _, p := range mp {
+		for _, r := range p {
+			for i := range r {
+				r[i] = orb.Point{math.Round(r[i][0]*scale) / scale, math.Round(r[i][1]*scale) / scale}
+			}
+		}
+	}
+	return mp
+}
+
+// parsePlotKey reads {unit}/{sheet}/{plot} from the route.
+func parsePlotKey(r *http.Request) (spatial.PlotKey, error) {
+	v := mux.Vars(r)
+	var probs []spatial.Problem
+	sheet, err1 := strconv.Atoi(v["sheet"])
+	plot, err2 := strconv.Atoi(v["plot"])
+	if !spatial.ValidUnitCode(v["unit"]) {
+		probs = append(probs, spatial.Problem{Index: -1, Field: "unit", Reason: fmt.Sprintf("%q is not a 5-digit commune code", v["unit"])})
+	}
+	if err1 != nil || sheet <= 0 {
+		probs = append(probs, spatial.Problem{Index: -1, Field: "sheet", Reason: fmt.Sprintf("%q is not a positive sheet number", v["sheet"])})
+	}
+	if err2 != nil || plot <= 0 {
+		probs = append(probs, spatial.Problem{Index: -1, Field: "plot", Reason: fmt.Sprintf("%q is not a positive plot number", v["plot"])})
+	}
+	if len(probs) > 0 {
+		return spatial.PlotKey{}, spatial.Invalid("bad plot key", probs)
+	}
+	return spatial.PlotKey{Unit: v["unit"], Sheet: sheet, Plot: plot}, nil
+}
+
+// handlePlot answers GET /api/v1/plots/{unit}/{sheet}/{plot}: the plot
+// (current version, or last version if retired) with its history.
+func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
+	key, err := parsePlotKey(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	h, err := s.store.Plot(r.Context(), key)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	cur, err := plotView(h.Current)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := PlotHistoryJSON{PlotJSON: cur, Versions: make([]PlotJSON, 0, len(h.Versions))}
+	for _, v := range h.Versions {
+		pv, err := plotView(v)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		out.Versions = append(out.Versions, pv)
+	}
+	writeJSON(w, out)
+}

@@ -1,0 +1,85 @@
+// Package api is the HTTP surface of the service: a gorilla/mux router,
+// handlers, middleware and problem+json errors.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"cadastre/spatial"
+	"cadastre/spatial/index"
+)
+
+// Server holds what the handlers need; it has no global state.
+type Server struct {
+	store  spatial.Store
+	index  *index.Index // the read model; nil: lookups answer 503
+	log    *slog.Logger
+	router *mux.Router
+}
+
+// Options configures a Server.
+type Options struct {
+	Store spatial.Store
+	Index *index.Index
+	Log   *slog.Logger
+}
+
+// New returns a Server with every route registered.
+func New(o Options) *Server {
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	r := s.router
+	r.Use(s.recoverer, s.logRequests)
+	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
+	v1 := r.PathPrefix("/api/v1").Subrouter()
+	v1.HandleFunc("/plots/at", s.handlePlotsAt).Methods(http.MethodGet, http.MethodHead)
+	v1.HandleFunc("/plots", s.handleSearch).Methods(http.MethodGet, http.MethodHead)
+	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
+	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := Problem{Type: "urn:cadastre:problem:method_not_allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(p.Status)
+		writeJSONBody(w, p)
+	})
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, map[string]string{"status": "ok"})
+}
+
+// handleReady answers 200 only when the store answers within two seconds
+// and the read model (if any) is built: a load balancer sends no lookups
+// to an instance still loading a province.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeError(w, r, s.log, spatial.Wrap(spatial.KindUnavailable, err, "store not reachable"))
+		return
+	}
+	if s.index != nil && !s.index.Ready() {
+		writeError(w, r, s.log, spatial.Errorf(spatial.KindUnavailable, "read model still loading"))
+		return
+	}
+	writeJSON(w, map[string]string{"status": "ready"})
+}
