@@ -48,3 +48,72 @@ type WriteResult struct {
 // SheetLookup finds a stored sheet by key, for checks that need sheets not
 // in the batch.
 type SheetLookup func(SheetKey) (*Sheet, bool)
+
+// Writer is implemented by stores that can take a write in chunks inside
+// one transaction, so that a file of a million plots is stored whole or not
+// at all without being held in memory.
+type Writer interface {
+	// Begin starts a write transaction stamped with c.
+	Begin(ctx context.Context, c Change) (Tx, error)
+}
+
+// Tx is one write transaction fed in chunks. Everything written through it
+// is stored at Commit, or nothing (Rollback, a failed chunk, a crash).
+type Tx interface {
+	// Check checks a chunk as Write would (Batch.Check with the sheets
+	// stored or written earlier in this transaction) without writing it.
+	Check(ctx context.Context, b *Batch) error
+	// Write checks and writes one chunk. On a KindInvalid error nothing of
+	// the chunk is written and Commit will refuse; the caller may go on
+	// calling Check on later chunks to report every problem at once.
+	Write(ctx context.Context, b *Batch) error
+	// CurrentKeys lists the current (non-retired) plot keys of a sheet as
+	// this transaction sees them.
+	CurrentKeys(ctx context.Context, sheet SheetKey) ([]PlotKey, error)
+	// Overlaps lists the pairs of current plots, at least one of them
+	// written (inserted or changed) in this transaction, whose interiors
+	// overlap by more than minArea m², computed on their plane.
+	Overlaps(ctx context.Context, minArea float64) ([]Overlap, error)
+	// Commit stores everything written and returns the totals.
+	Commit(ctx context.Context) (WriteResult, error)
+	// Rollback discards everything; after Commit it does nothing.
+	Rollback(ctx context.Context) error
+}
+
+// Overlap is two plots sharing area.
+type Overlap struct {
+	A, B PlotKey
+	Area float64 // m² on the plane
+}
+
+// Changes is what happened after a change sequence: the new current state
+// of every plot and sheet touched since.
+type Changes struct {
+	Seq     int64     // the latest sequence included
+	Plots   []*Plot   // current versions of plots inserted or changed
+	Retired []PlotKey // plots retired
+	Sheets  []*Sheet  // current versions of sheets inserted or changed
+}
+
+// ChangeFeed is implemented by stores that several service instances share
+// (PostGIS): every committed write has a sequence number, announced to
+// listeners, and anyone can fetch what changed after a number it knows.
+type ChangeFeed interface {
+	// LatestSeq returns the sequence of the last committed write.
+	LatestSeq(ctx context.Context) (int64, error)
+	// ChangesSince returns the state changed by writes after seq.
+	ChangesSince(ctx context.Context, seq int64) (*Changes, error)
+	// Subscribe calls fn with the sequence of each write committed from now
+	// on, until ctx ends. When the connection is lost it reconnects and
+	// calls fn with the latest sequence, so that the caller catches up with
+	// ChangesSince and misses nothing.
+	Subscribe(ctx context.Context, fn func(seq int64)) error
+}
+
+// Tokens is implemented by stores that keep API tokens (only their hash).
+type Tokens interface {
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash returns the token with that SHA-256 hash of its secret;
+	// KindNotFound if none.
+	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+}
