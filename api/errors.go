@@ -39,8 +39,19 @@ func problemType(k spatial.Kind) string { return "urn:cadastre:problem:" + k.Str
 // logged with their cause and answered with a generic message: clients
 // never see SQL or driver text.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	writeErrorStatus(w, r, log, err, 0)
+}
+
+// writeErrorStatus is writeError with the status of the kind replaced
+// (e.g. 422 for input that parsed but breaks the land rules); 0 keeps it.
+func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, status int) {
 	kind := spatial.KindOf(err)
-	status := statusOf[kind]
+	if status == 0 {
+		status = statusOf[kind]
+	}
+	if errors.Is(err, errTooLarge) {
+		status = http.StatusRequestEntityTooLarge
+	}
 	p := Problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Instance: r.URL.Path}
 	var de *spatial.Error
 	if kind == spatial.KindInternal || !errors.As(err, &de) {
@@ -55,6 +66,9 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cadastre"`)
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(p) // the client may have gone; nothing to do then
 }

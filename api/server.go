@@ -16,22 +16,29 @@ import (
 
 // Server holds what the handlers need; it has no global state.
 type Server struct {
-	store  spatial.Store
-	index  *index.Index // the read model; nil: lookups answer 503
-	log    *slog.Logger
-	router *mux.Router
+	store     spatial.Store
+	index     *index.Index // the read model; nil: lookups answer 503
+	log       *slog.Logger
+	router    *mux.Router
+	maxIngest int64
+	onTouched []func([]index.Touched) // e.g. tile cache invalidation
 }
 
 // Options configures a Server.
 type Options struct {
-	Store spatial.Store
-	Index *index.Index
-	Log   *slog.Logger
+	Store          spatial.Store
+	Index          *index.Index
+	Log            *slog.Logger
+	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
+	OnTouched      []func([]index.Touched) // called after each write this instance makes
 }
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter()}
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched}
+	if s.maxIngest <= 0 {
+		s.maxIngest = DefaultMaxIngestBytes
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -49,6 +56,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/plots", s.handleSearch).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
+	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))
 	})
@@ -82,4 +90,21 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, map[string]string{"status": "ready"})
+}
+
+// afterWrite brings the read model up to date with a write this instance
+// made, before the response goes out: the client that wrote sees its own
+// write in the next lookup.
+func (s *Server) afterWrite(r *http.Request, res spatial.WriteResult) {
+	if s.index == nil {
+		return
+	}
+	touched, err := s.index.Sync(r.Context(), s.store, res)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "read model not updated after a write", "err", err)
+		return
+	}
+	for _, fn := range s.onTouched {
+		fn(touched)
+	}
 }

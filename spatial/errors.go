@@ -35,6 +35,7 @@ func (k Kind) String() string {
 // Problem is one defect of one input feature: which feature (its position
 // in the input and its key when known), which field, and why.
 type Problem struct {
+	Input   string `json:"input,omitempty"`   // the file (or upload) the feature came from
 	Index   int    `json:"index"`             // 0-based position of the feature in its input, -1 if none
 	Feature string `json:"feature,omitempty"` // the key (e.g. "26734/12/345") when known
 	Field   string `json:"field,omitempty"`
@@ -44,8 +45,14 @@ type Problem struct {
 // String renders the problem on one line.
 func (p Problem) String() string {
 	var b strings.Builder
+	if p.Input != "" {
+		b.WriteString(p.Input)
+	}
 	if p.Index >= 0 {
-		fmt.Fprintf(&b, "#%d ", p.Index)
+		fmt.Fprintf(&b, "#%d", p.Index)
+	}
+	if b.Len() > 0 {
+		b.WriteByte(' ')
 	}
 	if p.Feature != "" {
 		fmt.Fprintf(&b, "%s ", p.Feature)

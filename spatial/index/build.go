@@ -31,6 +31,16 @@ type BuildStats struct {
 func (ix *Index) Build(ctx context.Context, src Source, log *slog.Logger) (BuildStats, error) {
 	start := time.Now()
 	snap := emptySnapshot()
+	// With a change feed, remember where the store stood before reading:
+	// writes made during the build are caught up afterwards (applying a
+	// change twice is harmless).
+	if feed, ok := src.(spatial.ChangeFeed); ok {
+		seq, err := feed.LatestSeq(ctx)
+		if err != nil {
+			return BuildStats{}, fmt.Errorf("index: latest change: %w", err)
+		}
+		snap.seq = seq
+	}
 	sheets, err := src.Sheets(ctx, "")
 	if err != nil {
 		return BuildStats{}, fmt.Errorf("index: read sheets: %w", err)
@@ -43,7 +53,6 @@ func (ix *Index) Build(ctx context.Context, src Source, log *slog.Logger) (Build
 		return BuildStats{}, err
 	}
 	ix.mu.Lock()
-	snap.seq = ix.cur.Load().seq
 	ix.cur.Store(snap)
 	ix.mu.Unlock()
 	ix.ready.Store(true)

@@ -67,10 +67,11 @@ func (s *Snapshot) Plot(k spatial.PlotKey) (*Plot, bool) {
 
 // Index holds the current snapshot and serialises writers.
 type Index struct {
-	cur   atomic.Pointer[Snapshot]
-	mu    sync.Mutex // writers
-	in    *interner
-	ready atomic.Bool
+	cur     atomic.Pointer[Snapshot]
+	mu      sync.Mutex // writers
+	catchMu sync.Mutex // catch-ups from the change feed
+	in      *interner
+	ready   atomic.Bool
 }
 
 // New returns an empty, not yet ready index.

@@ -1,0 +1,151 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"cadastre/spatial"
+	"cadastre/spatial/crs"
+	"cadastre/spatial/ingest"
+)
+
+// DefaultMaxIngestBytes is the default size limit of one upload.
+const DefaultMaxIngestBytes = 2 << 30
+
+// IngestResponse is the answer to a successful (or dry) ingest.
+type IngestResponse struct {
+	*ingest.Report
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// handleIngest answers POST /api/v1/ingest (role admin). The body is one
+// file (GeoJSON, coordinate table or units JSON, `format=`); it is spooled
+// to a temporary file while its checksum is computed, so neither a 1 GB
+// upload nor a slow client is held in memory or inside a database
+// transaction; then it is ingested in one transaction.
+func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
+	tok, err := s.authorize(r, spatial.RoleAdmin)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	set, inputName, format, err := parseIngestQuery(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	spool, sum, n, err := s.spool(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	defer os.Remove(spool.Name())
+	defer spool.Close()
+	rep, err := s.ingestSpooled(r, tok, spool, sum, inputName, format, set)
+	if spatial.KindOf(err) == spatial.KindInvalid {
+		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, IngestResponse{Report: rep, SHA256: sum, Bytes: n})
+}
+
+func (s *Server) ingestSpooled(r *http.Request, tok *spatial.Token, f *os.File, sum, name string, format ingest.Format, set ingest.Settings) (*ingest.Report, error) {
+	wr, ok := s.store.(spatial.Writer)
+	if !ok {
+		return nil, errors.New("store cannot take chunked writes")
+	}
+	units, err := s.store.Units(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	reason := r.URL.Query().Get("reason")
+	if reason == "" {
+		reason = "HTTP ingest of " + name
+	}
+	change := spatial.Change{By: "token:" + tok.Name, Reason: reason, Source: fmt.Sprintf("%s sha256:%s", name, sum[:16])}
+	rep, err := ingest.Run(r.Context(), wr, change, units, []ingest.Input{{Name: name, Format: format, R: f}}, set)
+	if err != nil || set.DryRun {
+		return rep, err
+	}
+	s.afterWrite(r, rep.Result)
+	return rep, nil
+}
+
+// spool copies the body to a temporary file, enforcing the size limit.
+func (s *Server) spool(r *http.Request) (*os.File, string, int64, error) {
+	f, err := os.CreateTemp("", "cadastre-ingest-*")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(nil, r.Body, s.maxIngest))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, "", 0, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("upload larger than the limit of %d bytes", s.maxIngest), Err: errTooLarge}
+	}
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, "", 0, spatial.Wrap(spatial.KindInvalid, err, "could not read the request body")
+	}
+	return f, hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+var errTooLarge = errors.New("request body too large")
+
+func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, error) {
+	var q queryProblems
+	v := r.URL.Query()
+	set := ingest.Settings{}
+	name := filepath.Base(v.Get("name"))
+	if name == "." || name == "/" {
+		name = "upload"
+	}
+	format := ingest.FormatOf(name)
+	if fs := v.Get("format"); fs != "" {
+		f, err := ingest.ParseFormat(fs)
+		if err != nil {
+			q.add("format", "%v", err)
+		}
+		format = f
+	}
+	if cs := v.Get("crs"); cs != "" {
+		epsg, err := crs.ParseCRS(cs)
+		if err != nil {
+			q.add("crs", "unknown CRS %q", cs)
+		}
+		set.Decode.CRS = epsg
+	}
+	set.AllowOverlaps = q.bool(v.Get("allow_overlaps"), "allow_overlaps")
+	set.RetireMissing = q.bool(v.Get("retire_missing"), "retire_missing")
+	set.DryRun = q.bool(v.Get("dry_run"), "dry_run")
+	return set, name, format, q.err()
+}
+
+func (q *queryProblems) bool(s, name string) bool {
+	if s == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.add(name, "%q is not true or false", s)
+	}
+	return b
+}

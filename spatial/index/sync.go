@@ -1,0 +1,76 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"cadastre/spatial"
+)
+
+// CatchUp applies every change the feed has after the snapshot's sequence.
+func (ix *Index) CatchUp(ctx context.Context, feed spatial.ChangeFeed) ([]Touched, error) {
+	ix.catchMu.Lock() // one catch-up at a time: the feed and local writes race otherwise
+	defer ix.catchMu.Unlock()
+	seq := ix.Snapshot().Seq()
+	ch, err := feed.ChangesSince(ctx, seq)
+	if err != nil {
+		return nil, fmt.Errorf("index: changes since %d: %w", seq, err)
+	}
+	if ch.Seq <= seq {
+		return nil, nil
+	}
+	return ix.Apply(ctx, Change{Seq: ch.Seq, Plots: ch.Plots, Retire: ch.Retired, Sheets: ch.Sheets}), nil
+}
+
+// Sync brings the index up to date after a write made by this instance:
+// through the change feed when the store has one (PostGIS), otherwise by
+// reading back the plots the write touched (GeoPackage, one instance).
+func (ix *Index) Sync(ctx context.Context, store spatial.Store, res spatial.WriteResult) ([]Touched, error) {
+	if feed, ok := store.(spatial.ChangeFeed); ok {
+		return ix.CatchUp(ctx, feed)
+	}
+	var c Change
+	for _, k := range res.Touched {
+		h, err := store.Plot(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("index: read back %s: %w", k, err)
+		}
+		if h.Current.Retired {
+			c.Retire = append(c.Retire, k)
+		} else {
+			c.Plots = append(c.Plots, h.Current)
+		}
+	}
+	if res.Sheets > 0 {
+		sheets, err := store.Sheets(ctx, "")
+		if err != nil {
+			return nil, err
+		}
+		c.Sheets = sheets
+	}
+	return ix.Apply(ctx, c), nil
+}
+
+// Follow keeps the index current with writes made by other instances until
+// ctx ends: each announced sequence triggers a catch-up; onApply receives
+// what changed (for tile invalidation). Subscribe itself reconnects and
+// re-announces after a lost connection, so no change is missed.
+func (ix *Index) Follow(ctx context.Context, feed spatial.ChangeFeed, onApply func([]Touched), log *slog.Logger) error {
+	return feed.Subscribe(ctx, func(seq int64) {
+		if seq <= ix.Snapshot().Seq() {
+			return
+		}
+		start := time.Now()
+		t, err := ix.CatchUp(ctx, feed)
+		if err != nil {
+			log.Error("index: catch-up failed; the next announcement retries", "seq", seq, "err", err)
+			return
+		}
+		if len(t) > 0 && onApply != nil {
+			onApply(t)
+		}
+		log.Debug("index: caught up", "seq", ix.Snapshot().Seq(), "plots", len(t), "took", time.Since(start))
+	})
+}

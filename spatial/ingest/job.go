@@ -1,0 +1,303 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"cadastre/spatial"
+)
+
+// Format names an input format.
+type Format string
+
+// Input formats.
+const (
+	FormatGeoJSON Format = "geojson" // FeatureCollection of sheets and/or plots
+	FormatTable   Format = "table"   // coordinate table (CSV)
+	FormatUnits   Format = "units"   // JSON array of administrative units
+)
+
+// ParseFormat checks a format name.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(strings.ToLower(s)); f {
+	case FormatGeoJSON, FormatTable, FormatUnits:
+		return f, nil
+	case "json":
+		return FormatGeoJSON, nil
+	case "csv":
+		return FormatTable, nil
+	}
+	return "", spatial.Errorf(spatial.KindInvalid, "unknown format %q: want geojson, table or units", s)
+}
+
+// FormatOf guesses the format of a file from its name.
+func FormatOf(name string) Format {
+	n := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(n, ".csv") || strings.HasSuffix(n, ".txt"):
+		return FormatTable
+	case strings.HasSuffix(n, "units.json"):
+		return FormatUnits
+	}
+	return FormatGeoJSON
+}
+
+// Input is one file of a job.
+type Input struct {
+	Name   string // shown in reports; the file name
+	Format Format
+	R      io.Reader
+}
+
+// Settings steer a job.
+type Settings struct {
+	Decode        Options // CRS and field mapping; Unit is filled by the job
+	Chunk         int     // plots per chunk written to the store (default 10,000)
+	AllowOverlaps bool    // report overlaps as warnings instead of errors (legacy data)
+	RetireMissing bool    // retire stored plots of the ingested sheets absent from the input
+	DryRun        bool    // check everything, store nothing
+	MinOverlap    float64 // m²; default 0.01
+	Progress      func(features int)
+}
+
+// Report is the outcome of a job.
+type Report struct {
+	Features int                 `json:"features"`
+	Result   spatial.WriteResult `json:"result"`
+	Problems []spatial.Problem   `json:"problems,omitempty"`
+	Warnings []spatial.Problem   `json:"warnings,omitempty"`
+	DryRun   bool                `json:"dry_run,omitempty"`
+}
+
+// Run ingests the inputs in one transaction of w: all of them, or on any
+// problem none of them (a KindInvalid error listing every problem, also in
+// the report). units lists the units already stored (for WGS 84 input and
+// the default current commune).
+func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []spatial.AdminUnit, inputs []Input, set Settings) (*Report, error) {
+	if set.Chunk <= 0 {
+		set.Chunk = 10000
+	}
+	if set.MinOverlap <= 0 {
+		set.MinOverlap = 0.01
+	}
+	tx, err := w.Begin(ctx, change)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{}, seen: map[spatial.SheetKey]map[int]bool{}}
+	for _, u := range units {
+		j.units[u.Code] = u
+	}
+	j.set.Decode.Unit = func(c string) (spatial.AdminUnit, bool) { u, ok := j.units[c]; return u, ok }
+	for _, in := range inputs {
+		if err := j.input(in); err != nil {
+			return j.rep, err
+		}
+	}
+	return j.finish()
+}
+
+// job is the state of one Run.
+type job struct {
+	ctx    context.Context
+	tx     spatial.Tx
+	set    Settings
+	rep    *Report
+	units  map[string]spatial.AdminUnit
+	seen   map[spatial.SheetKey]map[int]bool // plot numbers per sheet, for RetireMissing
+	failed bool
+	chunk  spatial.Batch
+	pos    []position // input position of each plot in the chunk
+	sheetP []position // input position of each sheet in the chunk
+	file   string
+}
+
+func (j *job) input(in Input) error {
+	j.file = in.Name
+	var err error
+	switch in.Format {
+	case FormatUnits:
+		err = j.unitsFile(in.R)
+	case FormatTable:
+		err = DecodeCoordinateTable(in.R, j.set.Decode, j.item)
+	default:
+		err = DecodeGeoJSON(in.R, j.set.Decode, j.item)
+	}
+	if err != nil {
+		if spatial.KindOf(err) == spatial.KindInvalid && len(spatial.ProblemsOf(err)) == 0 {
+			return spatial.Invalid(fmt.Sprintf("%s: %s", in.Name, err.Error()), nil)
+		}
+		return err
+	}
+	return j.flush()
+}
+
+func (j *job) unitsFile(r io.Reader) error {
+	var us []spatial.AdminUnit
+	if err := json.NewDecoder(r).Decode(&us); err != nil {
+		return spatial.Errorf(spatial.KindInvalid, "units file: want a JSON array of units: %v", err)
+	}
+	for _, u := range us {
+		j.units[u.Code] = u
+	}
+	j.chunk.Units = append(j.chunk.Units, us...)
+	j.rep.Features += len(us)
+	return nil
+}
+
+// item takes one decoded feature into the chunk.
+func (j *job) item(it Item) error {
+	j.rep.Features++
+	if j.set.Progress != nil && j.rep.Features%1000 == 0 {
+		j.set.Progress(j.rep.Features)
+	}
+	if len(it.Problems) > 0 {
+		for _, p := range it.Problems {
+			p.Input, p.Index = j.file, it.Index
+			j.rep.Problems = append(j.rep.Problems, p)
+		}
+		j.failed = true
+		return nil
+	}
+	switch {
+	case it.Sheet != nil:
+		j.chunk.Sheets = append(j.chunk.Sheets, it.Sheet)
+		j.sheetP = append(j.sheetP, position{j.file, it.Index})
+	case it.Plot != nil:
+		j.chunk.Plots = append(j.chunk.Plots, it.Plot)
+		j.pos = append(j.pos, position{j.file, it.Index})
+		j.remember(it.Plot.Key)
+	}
+	if len(j.chunk.Plots) >= j.set.Chunk {
+		return j.flush()
+	}
+	return nil
+}
+
+// position is where a feature stands in the inputs.
+type position struct {
+	input string
+	index int
+}
+
+func (j *job) remember(k spatial.PlotKey) {
+	if !j.set.RetireMissing {
+		return
+	}
+	sk := k.SheetKey()
+	if j.seen[sk] == nil {
+		j.seen[sk] = map[int]bool{}
+	}
+	j.seen[sk][k.Plot] = true
+}
+
+// flush checks (and unless failed or dry, writes) the chunk.
+func (j *job) flush() error {
+	b := j.chunk
+	pos, sheetP := j.pos, j.sheetP
+	j.chunk, j.pos, j.sheetP = spatial.Batch{}, nil, nil
+	if len(b.Units)+len(b.Sheets)+len(b.Plots)+len(b.Retire) == 0 {
+		return nil
+	}
+	var err error
+	if j.failed {
+		err = j.tx.Check(j.ctx, &b)
+	} else {
+		err = j.tx.Write(j.ctx, &b)
+	}
+	if spatial.KindOf(err) != spatial.KindInvalid {
+		return err
+	}
+	j.failed = true
+	for _, p := range spatial.ProblemsOf(err) {
+		j.rep.Problems = append(j.rep.Problems, locate(p, pos, sheetP))
+	}
+	if len(spatial.ProblemsOf(err)) == 0 {
+		j.rep.Problems = append(j.rep.Problems, spatial.Problem{Index: -1, Reason: err.Error()})
+	}
+	return nil
+}
+
+// locate rewrites a chunk problem's position into the input position.
+func locate(p spatial.Problem, pos, sheetP []position) spatial.Problem {
+	if p.Index >= 0 && p.Index < len(pos) {
+		p.Input, p.Index = pos[p.Index].input, pos[p.Index].index
+		return p
+	}
+	var i int
+	if _, err := fmt.Sscanf(p.Field, "sheets[%d]", &i); err == nil && i < len(sheetP) {
+		p.Input, p.Index = sheetP[i].input, sheetP[i].index
+		p.Field = strings.TrimPrefix(p.Field[strings.IndexByte(p.Field, ']')+1:], ".")
+	}
+	return p
+}
+
+// finish runs the whole-batch checks and commits, or rolls back.
+func (j *job) finish() (*Report, error) {
+	if !j.failed {
+		if err := j.overlaps(); err != nil {
+			return j.rep, err
+		}
+	}
+	if !j.failed && j.set.RetireMissing {
+		if err := j.retireMissing(); err != nil {
+			return j.rep, err
+		}
+	}
+	if j.failed {
+		return j.rep, spatial.Invalid(fmt.Sprintf("ingest rejected: %d problem(s), nothing stored", len(j.rep.Problems)), j.rep.Problems)
+	}
+	if j.set.DryRun {
+		return j.rep, nil
+	}
+	res, err := j.tx.Commit(j.ctx)
+	j.rep.Result = res
+	return j.rep, err
+}
+
+func (j *job) overlaps() error {
+	ovs, err := j.tx.Overlaps(j.ctx, j.set.MinOverlap)
+	if err != nil {
+		return err
+	}
+	for _, o := range ovs {
+		p := spatial.Problem{Index: -1, Feature: o.A.String(), Field: "geometry",
+			Reason: fmt.Sprintf("overlaps plot %s by %.2f m²", o.B, o.Area)}
+		if j.set.AllowOverlaps {
+			j.rep.Warnings = append(j.rep.Warnings, p)
+		} else {
+			j.rep.Problems = append(j.rep.Problems, p)
+			j.failed = true
+		}
+	}
+	return nil
+}
+
+func (j *job) retireMissing() error {
+	var retire []spatial.PlotKey
+	for sk, nums := range j.seen {
+		keys, err := j.tx.CurrentKeys(j.ctx, sk)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if !nums[k.Plot] {
+				retire = append(retire, k)
+			}
+		}
+	}
+	if len(retire) == 0 {
+		return nil
+	}
+	err := j.tx.Write(j.ctx, &spatial.Batch{Retire: retire})
+	if spatial.KindOf(err) == spatial.KindInvalid {
+		j.failed = true
+		j.rep.Problems = append(j.rep.Problems, spatial.ProblemsOf(err)...)
+		return nil
+	}
+	return err
+}
