@@ -115,6 +115,11 @@ func (p *props) landUse(field string) []string {
 	var parts []string
 	switch t := v.(type) {
 	case string:
+		// GDAL writes string lists into formats without lists (Shapefile)
+		// as "(2:ONT,CLN)".
+		if i := strings.IndexByte(t, ':'); strings.HasPrefix(t, "(") && strings.HasSuffix(t, ")") && i > 0 {
+			t = t[i+1 : len(t)-1]
+		}
 		parts = strings.FieldsFunc(t, func(r rune) bool { return r == '+' || r == ',' || r == ';' || r == ' ' })
 	case []any:
 		for _, e := range t {
