@@ -56,21 +56,46 @@ func (ix *Index) Sync(ctx context.Context, store spatial.Store, res spatial.Writ
 // Follow keeps the index current with writes made by other instances until
 // ctx ends: each announced sequence triggers a catch-up; onApply receives
 // what changed (for tile invalidation). Subscribe itself reconnects and
-// re-announces after a lost connection, so no change is missed.
+// re-announces after a lost connection; a catch-up that fails (the pool's
+// connections died with the database) is retried with backoff, so no change
+// is missed.
 func (ix *Index) Follow(ctx context.Context, feed spatial.ChangeFeed, onApply func([]Touched), log *slog.Logger) error {
+	wake := make(chan struct{}, 1)
+	go ix.catchUpLoop(ctx, feed, wake, onApply, log)
 	return feed.Subscribe(ctx, func(seq int64) {
 		if seq <= ix.Snapshot().Seq() {
 			return
 		}
-		start := time.Now()
-		t, err := ix.CatchUp(ctx, feed)
-		if err != nil {
-			log.Error("index: catch-up failed; the next announcement retries", "seq", seq, "err", err)
-			return
+		select {
+		case wake <- struct{}{}:
+		default: // a catch-up is already pending; it will include seq
 		}
-		if len(t) > 0 && onApply != nil {
-			onApply(t)
-		}
-		log.Debug("index: caught up", "seq", ix.Snapshot().Seq(), "plots", len(t), "took", time.Since(start))
 	})
+}
+
+func (ix *Index) catchUpLoop(ctx context.Context, feed spatial.ChangeFeed, wake <-chan struct{}, onApply func([]Touched), log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+		for backoff := 50 * time.Millisecond; ; backoff = min(2*backoff, time.Second) {
+			start := time.Now()
+			t, err := ix.CatchUp(ctx, feed)
+			if err == nil {
+				if len(t) > 0 && onApply != nil {
+					onApply(t)
+				}
+				log.Debug("index: caught up", "seq", ix.Snapshot().Seq(), "plots", len(t), "took", time.Since(start))
+				break
+			}
+			log.Warn("index: catch-up failed; retrying", "err", err, "in", backoff)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+		}
+	}
 }

@@ -3,9 +3,11 @@ package gpkg
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"math"
 	"slices"
 	"time"
+	"unique"
 
 	"github.com/paulmach/orb"
 
@@ -17,46 +19,43 @@ import (
 // with their current versions (unchanged, new version, or version 1),
 // retirements recorded, one row added to the changes table. A bad batch
 // comes back as Batch.Check's error, unchanged; any error stores nothing.
-// The sheets and plots of the batch get their stored Version.
+// The sheets and plots of the batch get their stored Version. It is Begin,
+// one Tx.Write and Commit.
 func (s *Store) Write(ctx context.Context, b *spatial.Batch) (spatial.WriteResult, error) {
-	const msg = "gpkg: storing the batch failed"
-	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate: takes the write lock now
+	tx, err := s.begin(ctx, b.Change)
 	if err != nil {
-		return spatial.WriteResult{}, storeError(ctx, err, msg)
-	}
-	defer tx.Rollback()
-	w, err := newWriter(ctx, tx, b.Change)
-	if err != nil {
-		return spatial.WriteResult{}, storeError(ctx, err, msg)
-	}
-	lookup, err := w.storedSheets(ctx, b)
-	if err != nil {
-		return spatial.WriteResult{}, storeError(ctx, err, msg)
-	}
-	if err := b.Check(lookup); err != nil {
 		return spatial.WriteResult{}, err
 	}
-	if err := w.write(ctx, b); err != nil {
-		return spatial.WriteResult{}, storeError(ctx, err, msg)
+	if err := tx.Write(ctx, b); err != nil {
+		// The write error is the one to report; a failed rollback leaves
+		// nothing either (SQLite drops the transaction with its connection).
+		return spatial.WriteResult{}, errors.Join(err, tx.Rollback(ctx))
 	}
-	if err := tx.Commit(); err != nil {
-		return spatial.WriteResult{}, storeError(ctx, err, msg)
-	}
-	return w.res, nil
+	return tx.Commit(ctx)
 }
 
 // writer carries one write transaction: the change stamp, the zones with
-// tables, their prepared statements, and what the batch did.
+// tables, their prepared statements, and what the chunks written so far
+// did.
 type writer struct {
 	tx       *sql.Tx
 	change   spatial.Change
 	at       time.Time
 	atText   string
-	seq      int64 // changes.seq of this batch
+	seq      int64 // changes.seq of this transaction
 	zones    []int
 	prepared map[int]*zoneStmts
 	bounds   map[string]orb.Bound // tables written, with the extent of new rows
+	floors   map[int]fidFloor     // per zone: the largest fids before this transaction
 	res      spatial.WriteResult
+}
+
+// fidFloor holds the largest fid of a zone's current and history plot
+// tables when the transaction began. Both use AUTOINCREMENT and the
+// transaction holds the write lock, so a larger fid is a row of this
+// transaction.
+type fidFloor struct {
+	current, versions int64
 }
 
 // emptyBound marks a table as changed without extending its extent.
@@ -72,14 +71,22 @@ func newWriter(ctx context.Context, tx *sql.Tx, c spatial.Change) (*writer, erro
 		at = time.Now()
 	}
 	at = at.UTC().Round(0) // no monotonic reading: the stored text is the truth
-	return &writer{tx: tx, change: c, at: at, atText: formatTime(at), zones: zones,
-		prepared: map[int]*zoneStmts{}, bounds: map[string]orb.Bound{}}, nil
+	w := &writer{tx: tx, change: c, at: at, atText: formatTime(at), zones: zones,
+		prepared: map[int]*zoneStmts{}, bounds: map[string]orb.Bound{}, floors: map[int]fidFloor{}}
+	for _, z := range zones {
+		var f fidFloor
+		err := tx.QueryRowContext(ctx, "SELECT (SELECT coalesce(max(fid), 0) FROM "+plotTable(z)+
+			"), (SELECT coalesce(max(fid), 0) FROM "+plotVersionTable(z)+")").Scan(&f.current, &f.versions)
+		if err != nil {
+			return nil, err
+		}
+		w.floors[z] = f
+	}
+	return w, nil
 }
 
-func (w *writer) write(ctx context.Context, b *spatial.Batch) error {
-	if err := w.startChange(ctx); err != nil {
-		return err
-	}
+// write stores one chunk, checked and planned.
+func (w *writer) write(ctx context.Context, b *spatial.Batch, cp *chunkPlan) error {
 	for _, u := range b.Units {
 		if err := w.writeUnit(ctx, u); err != nil {
 			return err
@@ -93,18 +100,34 @@ func (w *writer) write(ctx context.Context, b *spatial.Batch) error {
 			return err
 		}
 	}
-	for _, p := range b.Plots {
-		if err := w.writePlot(ctx, p); err != nil {
+	for i, p := range b.Plots {
+		if err := w.writePlot(ctx, p, cp.plots[i]); err != nil {
 			return err
 		}
 	}
-	if err := w.retire(ctx, b.Retire); err != nil {
-		return err
+	for _, st := range cp.retire {
+		if err := w.retireRow(ctx, st); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// finish records what the transaction did in gpkg_contents and in its
+// changes row, before the commit.
+func (w *writer) finish(ctx context.Context) error {
 	if err := w.updateContents(ctx); err != nil {
 		return err
 	}
 	return w.finishChange(ctx)
+}
+
+// touch records a plot inserted, changed or retired. The unit code is
+// interned: a million touched keys then share a few strings instead of
+// keeping one small allocation each.
+func (w *writer) touch(k spatial.PlotKey) {
+	k.Unit = unique.Make(k.Unit).Value()
+	w.res.Touched = append(w.res.Touched, k)
 }
 
 // newVersion returns version n stamped with the batch's change.
@@ -164,7 +187,11 @@ func (w *writer) stmts(ctx context.Context, epsg int) (*zoneStmts, error) {
 	if err != nil {
 		return nil, err
 	}
-	st := &zoneStmts{plot: plot, sheet: sheet}
+	known, err := w.tx.PrepareContext(ctx, "SELECT EXISTS (SELECT 1 FROM "+plotVersionTable(epsg)+" WHERE unit = ? AND sheet = ? AND plot = ?)")
+	if err != nil {
+		return nil, err
+	}
+	st := &zoneStmts{plot: plot, sheet: sheet, plotKnown: known}
 	w.prepared[epsg] = st
 	return st, nil
 }

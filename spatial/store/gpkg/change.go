@@ -2,10 +2,11 @@ package gpkg
 
 import "context"
 
-// Every batch adds one row to the attributes table changes: who, when,
-// why, from which source, and what it did. Each version row carries the
-// change_seq of the batch that wrote it, so any version traces back to its
-// change.
+// Every write transaction adds one row to the attributes table changes:
+// who, when, why, from which source, and what it did. The row is inserted
+// at Begin, which fixes the sequence number, and its counts are filled in
+// at Commit. Each version row carries the change_seq of the transaction
+// that wrote it, so any version traces back to its change.
 
 func (w *writer) startChange(ctx context.Context) error {
 	res, err := w.tx.ExecContext(ctx, `INSERT INTO changes (at, changed_by, reason, source) VALUES (?, ?, ?, ?)`,

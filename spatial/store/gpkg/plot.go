@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -262,23 +261,15 @@ func (w *writer) findPlot(ctx context.Context, key spatial.PlotKey, prefer int) 
 	return nil, 0, nil
 }
 
-// writePlot stores p as version 1, as a new version of the current plot,
-// or not at all when nothing changed. It sets p.Version to the stored one.
-func (w *writer) writePlot(ctx context.Context, p *spatial.Plot) error {
-	cur, curZone, err := w.findPlot(ctx, p.Key, p.EPSG)
-	if err != nil {
-		return err
-	}
-	var old *spatial.Plot
-	if cur != nil {
-		if old, err = cur.plot(curZone); err != nil {
-			return err
-		}
-		if old.SameContent(p) {
-			p.Version = old.Version
-			w.res.Unchanged++
-			return nil
-		}
+// writePlot stores p as version 1, as a new version of its current version
+// (st, from the chunk's plan), or not at all when nothing changed. It sets
+// p.Version to the stored one.
+func (w *writer) writePlot(ctx context.Context, p *spatial.Plot, st plotStep) error {
+	old := st.old
+	if old != nil && old.SameContent(p) {
+		p.Version = old.Version
+		w.res.Unchanged++
+		return nil
 	}
 	blob, bound, err := encodeGeom(p.EPSG, p.Geometry)
 	if err != nil {
@@ -290,7 +281,7 @@ func (w *writer) writePlot(ctx context.Context, p *spatial.Plot) error {
 		w.res.Inserted++
 	} else {
 		p.Version.Version = old.Version.Version + 1
-		err = w.replacePlot(ctx, p, blob, cur.fid, curZone)
+		err = w.replacePlot(ctx, p, blob, st.cur.fid, st.zone)
 		w.res.Changed++
 	}
 	if err != nil {
@@ -298,7 +289,7 @@ func (w *writer) writePlot(ctx context.Context, p *spatial.Plot) error {
 	}
 	w.extend(plotTable(p.EPSG), bound)
 	w.extend(plotVersionTable(p.EPSG), bound)
-	w.res.Touched = append(w.res.Touched, p.Key)
+	w.touch(p.Key)
 	return nil
 }
 
@@ -308,10 +299,6 @@ func (w *writer) insertPlot(ctx context.Context, p *spatial.Plot, blob []byte) e
 		return err
 	}
 	if _, err := st.plot.insertVersion.ExecContext(ctx, plotVersionArgs(p, blob, p.Version, w.seq)...); err != nil {
-		if isUniqueViolation(err) {
-			return spatial.Wrap(spatial.KindConflict, err,
-				fmt.Sprintf("plot %s was retired, and plot numbers are never reused: give the plot a new number", p.Key))
-		}
 		return err
 	}
 	_, err = st.plot.insert.ExecContext(ctx, plotArgs(p, blob, p.Version)...)

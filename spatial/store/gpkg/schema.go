@@ -16,7 +16,7 @@ const (
 )
 
 // The core tables of GeoPackage 1.3 (§1.1.2, §1.1.3, §2.1.5, §2.3), the
-// extensions table (§2.5.2), and the two attribute tables of the store.
+// extensions table (§2.5.2), and the attribute tables of the store.
 var baseSchema = []string{
 	`CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
   srs_name TEXT NOT NULL,
@@ -72,6 +72,7 @@ var baseSchema = []string{
   retired INTEGER NOT NULL DEFAULT 0,
   sheets INTEGER NOT NULL DEFAULT 0,
   units INTEGER NOT NULL DEFAULT 0)`,
+	tokensDDL,
 }
 
 // wgs84WKT is the definition of EPSG:4326 that GeoPackage 1.3 Annex C
@@ -110,6 +111,9 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "changes", "One row per stored batch: who, when, why, what"); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "tokens", tokensDescription); err != nil {
 		return err
 	}
 	return tx.Commit()

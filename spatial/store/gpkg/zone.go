@@ -115,9 +115,11 @@ func prepareTable(ctx context.Context, tx *sql.Tx, q tableSQL) (tableStmts, erro
 	return st, nil
 }
 
-// zoneStmts are the prepared statements of one zone's tables.
+// zoneStmts are the prepared statements of one zone's tables; plotKnown
+// tells whether a plot key has any version.
 type zoneStmts struct {
 	plot, sheet tableStmts
+	plotKnown   *sql.Stmt
 }
 
 // placeholders returns "?, ?, ..., ?" with n marks.

@@ -5,110 +5,29 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"cadastre/spatial"
 )
 
 // Write checks the batch against the stored sheets and stores it in one
-// transaction. Identical plots and sheets are left alone; changed ones get
-// a new version and their old version's valid_to; retired plots get a new
-// retired version. Round trips do not grow with the batch: current versions
-// are loaded with one query, new rows are sent with COPY, and superseded
-// rows are closed with one UPDATE per table.
+// transaction: Begin, one Tx.Write, Commit. Identical plots and sheets are
+// left alone; changed ones get a new version and their old version's
+// valid_to; retired plots get a new retired version. Round trips do not
+// grow with the batch: current versions are loaded with one query, new
+// rows are sent with COPY, and superseded rows are closed with one UPDATE
+// per table.
 func (s *Store) Write(ctx context.Context, b *spatial.Batch) (spatial.WriteResult, error) {
-	lookup, err := s.storedSheetLookup(ctx, b)
+	tx, err := s.Begin(ctx, b.Change)
 	if err != nil {
-		return spatial.WriteResult{}, translate(err, "write batch")
-	}
-	if err := b.Check(lookup); err != nil {
 		return spatial.WriteResult{}, err
 	}
-	var res spatial.WriteResult
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		res, err = writeBatch(ctx, tx, b)
-		return err
-	})
-	if err != nil {
-		return spatial.WriteResult{}, translate(err, "write batch")
+	if err := tx.Write(ctx, b); err != nil {
+		// The write error is the one to report. A rollback can only fail on
+		// a broken connection, which the pool then drops with the
+		// transaction.
+		_ = tx.Rollback(ctx)
+		return spatial.WriteResult{}, err
 	}
-	return res, nil
-}
-
-// storedSheetLookup loads, with one query, the stored sheets of the batch's
-// plots that the batch itself does not carry.
-func (s *Store) storedSheetLookup(ctx context.Context, b *spatial.Batch) (spatial.SheetLookup, error) {
-	inBatch := make(map[spatial.SheetKey]bool, len(b.Sheets))
-	for _, sh := range b.Sheets {
-		inBatch[sh.Key] = true
-	}
-	var keys []spatial.SheetKey
-	for _, p := range b.Plots {
-		if k := p.Key.SheetKey(); !inBatch[k] {
-			inBatch[k] = true
-			keys = append(keys, k)
-		}
-	}
-	stored, err := currentSheets(ctx, s.pool, keys)
-	if err != nil {
-		return nil, err
-	}
-	return func(k spatial.SheetKey) (*spatial.Sheet, bool) {
-		st, ok := stored[k]
-		return st.Sheet, ok
-	}, nil
-}
-
-// writeBatch is the transaction of Write.
-func writeBatch(ctx context.Context, tx pgx.Tx, b *spatial.Batch) (spatial.WriteResult, error) {
-	var res spatial.WriteResult
-	at, err := lockAndTime(ctx, tx, b.Change)
-	if err != nil {
-		return res, err
-	}
-	if res.Units, err = upsertUnits(ctx, tx, b.Units); err != nil {
-		return res, err
-	}
-	v := spatial.Version{ValidFrom: at, ChangedBy: b.Change.By, Reason: b.Change.Reason, Source: b.Change.Source}
-	sp, err := planSheets(ctx, tx, b.Sheets, v)
-	if err != nil {
-		return res, err
-	}
-	pp, err := planPlots(ctx, tx, b, v)
-	if err != nil {
-		return res, err
-	}
-	res.Sheets = len(sp.sheets)
-	res.Inserted, res.Changed, res.Unchanged, res.Retired = pp.inserted, pp.changed, pp.unchanged, pp.retired
-	res.Touched = pp.touched
-	if res.Units == 0 && res.Sheets == 0 && len(pp.plots) == 0 {
-		return res, nil // nothing new: no change to log
-	}
-	seq, err := insertChange(ctx, tx, b.Change, at, res)
-	if err != nil {
-		return res, err
-	}
-	return res, storePlans(ctx, tx, sp, pp, at, seq)
-}
-
-// storePlans closes the superseded versions (first, so the unique index on
-// current keys admits the new ones) and copies the new versions in.
-func storePlans(ctx context.Context, tx pgx.Tx, sp *sheetPlan, pp *plotPlan, at time.Time, seq int64) error {
-	if err := closeVersions(ctx, tx, "sheets", sp.supersede, at); err != nil {
-		return err
-	}
-	if err := closeVersions(ctx, tx, "plots", pp.supersede, at); err != nil {
-		return err
-	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"sheets"}, sheetCopyColumns, pgx.CopyFromSlice(len(sp.sheets),
-		func(i int) ([]any, error) { return sheetRow(sp.sheets[i].Sheet, sp.sheets[i].v, seq) }))
-	if err != nil {
-		return err
-	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"plots"}, plotCopyColumns, pgx.CopyFromSlice(len(pp.plots),
-		func(i int) ([]any, error) { return plotRow(pp.plots[i].Plot, pp.plots[i].v, seq) }))
-	return err
+	return tx.Commit(ctx)
 }
 
 // backdated returns a problem reason when a batch stamped with Change.At
@@ -149,12 +68,12 @@ type newSheet struct {
 }
 
 // planSheets compares the batch's sheets with their current versions.
-func planSheets(ctx context.Context, tx pgx.Tx, sheets []*spatial.Sheet, v spatial.Version) (*sheetPlan, error) {
+func planSheets(ctx context.Context, q querier, sheets []*spatial.Sheet, v spatial.Version) (*sheetPlan, error) {
 	keys := make([]spatial.SheetKey, len(sheets))
 	for i, sh := range sheets {
 		keys[i] = sh.Key
 	}
-	cur, err := currentSheets(ctx, tx, keys)
+	cur, err := currentSheets(ctx, q, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -196,13 +115,13 @@ type newPlot struct {
 
 // planPlots compares the batch's plots and retirements with their current
 // versions, loaded with one query.
-func planPlots(ctx context.Context, tx pgx.Tx, b *spatial.Batch, v spatial.Version) (*plotPlan, error) {
+func planPlots(ctx context.Context, q querier, b *spatial.Batch, v spatial.Version) (*plotPlan, error) {
 	keys := make([]spatial.PlotKey, 0, len(b.Plots)+len(b.Retire))
 	for _, p := range b.Plots {
 		keys = append(keys, p.Key)
 	}
 	keys = append(keys, b.Retire...)
-	cur, err := currentPlots(ctx, tx, keys)
+	cur, err := currentPlots(ctx, q, keys)
 	if err != nil {
 		return nil, err
 	}

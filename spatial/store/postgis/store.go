@@ -5,6 +5,11 @@
 // describes the tables); reads return current versions or whole histories.
 // Geometries live in the VN-2000 plane of their zone, with a WGS 84 copy
 // computed by cadastre/spatial/crs.
+//
+// Beyond spatial.Store it is a spatial.Writer (a write fed in chunks, for
+// files of any size: tx.go), a spatial.ChangeFeed (every write has a change
+// seq announced with NOTIFY, so that instances sharing the database stay in
+// step: feed.go) and spatial.Tokens (token.go).
 package postgis
 
 import (
@@ -23,6 +28,11 @@ var _ spatial.Store = (*Store)(nil)
 type Store struct {
 	pool    *pgxpool.Pool
 	ownPool bool // Close closes the pool only when Open made it
+	// writing is held by the write transaction of this instance (tx.go).
+	// Writers queue on it before they take a connection, so that writers
+	// waiting for a long ingest do not take every connection of the pool
+	// from the readers; at most one waits on the database's write lock.
+	writing chan struct{}
 }
 
 // Open connects to databaseURL (a postgres:// URL or key=value DSN), applies
@@ -41,12 +51,12 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		pool.Close()
 		return nil, translate(err, "migrate database")
 	}
-	return &Store{pool: pool, ownPool: true}, nil
+	return &Store{pool: pool, ownPool: true, writing: make(chan struct{}, 1)}, nil
 }
 
 // New returns a store on an open pool whose database is already migrated
 // (migrations.Apply). The caller keeps ownership: Close leaves the pool open.
-func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
+func New(pool *pgxpool.Pool) *Store { return &Store{pool: pool, writing: make(chan struct{}, 1)} }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

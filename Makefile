@@ -1,0 +1,43 @@
+# The two commands a newcomer runs: `make run` and `make test`.
+GO      ?= go
+GOFLAGS ?=
+# CI sets TESTFLAGS=-race; locally the plain run is faster.
+TESTFLAGS ?=
+BENCHTIME ?= 1x
+
+.PHONY: run test tiletest bench lint build clean sample
+
+run: ## the service on ./data/cadastre.gpkg with the sample commune, on http://127.0.0.1:8080
+	$(GO) run ./cmd/cadastre serve
+
+build:
+	$(GO) build -o bin/cadastre ./cmd/cadastre
+
+test: tiletest ## every test; PostGIS tests skip loudly unless CADASTRE_REQUIRE_POSTGIS=1
+	$(GO) vet ./...
+	$(GO) test $(TESTFLAGS) -count=1 -timeout 20m ./...
+
+# The decoders of the Node tile test (tiles/node_test.go runs it), from the
+# committed lockfile; without npm the test skips loudly (fails in CI, which
+# sets CADASTRE_REQUIRE_NODE=1).
+tiletest:
+	@if command -v npm >/dev/null; then cd web/tiletest && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "*** npm not found: the Node tile test will skip"; fi
+
+bench: ## Go benchmarks of every package (see BENCHMARKS.md for the recorded figures)
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...
+
+PLOTS ?= 500000
+bench-full: ## the comparisons against PostGIS and GDAL on generated data (PLOTS=3300000 for a province)
+	$(GO) run ./cmd/cadbench ingest --plots 1000000
+	$(GO) run ./cmd/cadbench lookup --plots $(PLOTS)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+sample: ## regenerate the committed sample (sampledata/sample)
+	$(GO) test ./sampledata -run TestCommittedSampleUpToDate -update
+
+clean:
+	rm -rf bin data

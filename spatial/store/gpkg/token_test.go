@@ -1,0 +1,93 @@
+package gpkg
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"cadastre/spatial"
+)
+
+func TestTokens(t *testing.T) {
+	s := openTemp(t)
+	ctx := context.Background()
+	secret, hash, err := spatial.NewTokenSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &spatial.Token{Name: "land office GIS desk", Role: spatial.RoleAdmin, Hash: hash, CreatedBy: "gpkg-test"}
+	if err := s.CreateToken(ctx, tok); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if tok.ID == 0 || tok.CreatedAt.IsZero() {
+		t.Errorf("CreateToken: got ID %d, CreatedAt %v; want both set", tok.ID, tok.CreatedAt)
+	}
+	got, err := s.TokenByHash(ctx, spatial.HashToken(secret))
+	if err != nil {
+		t.Fatalf("TokenByHash: %v", err)
+	}
+	if got.ID != tok.ID || got.Name != tok.Name || got.Role != tok.Role || !bytes.Equal(got.Hash, hash) ||
+		!got.CreatedAt.Equal(tok.CreatedAt) || got.CreatedBy != tok.CreatedBy {
+		t.Errorf("TokenByHash: got %+v, want %+v", got, tok)
+	}
+	if _, err := s.TokenByHash(ctx, spatial.HashToken("cad_wrong")); spatial.KindOf(err) != spatial.KindNotFound {
+		t.Errorf("TokenByHash(unknown): got %v, want KindNotFound", err)
+	}
+	again := *tok
+	if err := s.CreateToken(ctx, &again); spatial.KindOf(err) != spatial.KindConflict {
+		t.Errorf("CreateToken with a stored hash: got %v, want KindConflict", err)
+	}
+	for name, bad := range map[string]spatial.Token{
+		"role":  {Name: "x", Role: "root", Hash: spatial.HashToken("a")},
+		"name":  {Name: " ", Role: spatial.RoleSurveyor, Hash: spatial.HashToken("b")},
+		"hash":  {Name: "x", Role: spatial.RoleSurveyor, Hash: []byte("short")},
+		"empty": {},
+	} {
+		if err := s.CreateToken(ctx, &bad); spatial.KindOf(err) != spatial.KindInvalid {
+			t.Errorf("CreateToken with a bad %s: got %v, want KindInvalid", name, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkSecretNotStored(t, s.Path(), secret)
+	db := openRaw(t, s.Path())
+	if n := queryInt(t, db, "SELECT count(*) FROM gpkg_contents WHERE table_name = 'tokens' AND data_type = 'attributes'"); n != 1 {
+		t.Errorf("tokens in gpkg_contents: got %d rows, want 1 attributes row", n)
+	}
+}
+
+func TestTokenCreatedAtKept(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	at := time.Date(2025, 7, 1, 8, 30, 0, 123456789, time.FixedZone("ICT", 7*3600))
+	tok := &spatial.Token{Name: "registrar", Role: spatial.RoleRegistrar, Hash: spatial.HashToken("c"), CreatedAt: at}
+	if err := s.CreateToken(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TokenByHash(context.Background(), tok.Hash)
+	if err != nil || !got.CreatedAt.Equal(at) {
+		t.Errorf("CreatedAt: got %v (err %v), want %v", got.CreatedAt, err, at)
+	}
+}
+
+// checkSecretNotStored looks for the secret (with or without its prefix)
+// in the file and any log left beside it.
+func checkSecretNotStored(t *testing.T, path, secret string) {
+	t.Helper()
+	for _, suffix := range []string{"", "-wal", "-journal"} {
+		data, err := os.ReadFile(path + suffix)
+		if errors.Is(err, os.ErrNotExist) && suffix != "" {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, []byte(secret)) || bytes.Contains(data, []byte(secret[4:])) {
+			t.Errorf("the secret is stored in %s", path+suffix)
+		}
+	}
+}

@@ -1,0 +1,59 @@
+package postgis_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"cadastre/spatial"
+)
+
+// TestPostGISTokens stores a token's hash, never its secret, finds it by
+// hash, and refuses bad or duplicate tokens.
+func TestPostGISTokens(t *testing.T) {
+	s, pool := openWithPool(t)
+	secret, hash, err := spatial.NewTokenSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := &spatial.Token{Name: "land office ingest", Role: spatial.RoleAdmin, Hash: hash, CreatedBy: "ops"}
+	if err := s.CreateToken(ctx(t), tok); err != nil {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if tok.ID == 0 || tok.CreatedAt.IsZero() {
+		t.Errorf("CreateToken: got id %d, created %v; want both set", tok.ID, tok.CreatedAt)
+	}
+	got, err := s.TokenByHash(ctx(t), spatial.HashToken(secret))
+	if err != nil {
+		t.Fatalf("TokenByHash: %v", err)
+	}
+	if got.ID != tok.ID || got.Name != tok.Name || got.Role != tok.Role || !bytes.Equal(got.Hash, hash) ||
+		got.CreatedBy != "ops" || !got.CreatedAt.Equal(tok.CreatedAt) {
+		t.Errorf("TokenByHash: got %+v, want %+v", got, tok)
+	}
+	var dump string
+	if err := pool.QueryRow(ctx(t), "SELECT string_agg(t::text, ' ') FROM tokens t").Scan(&dump); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(dump, secret) || strings.Contains(dump, strings.TrimPrefix(secret, "cad_")) {
+		t.Errorf("the tokens table holds the secret: %s", dump)
+	}
+
+	if _, err := s.TokenByHash(ctx(t), spatial.HashToken("cad_unknown")); spatial.KindOf(err) != spatial.KindNotFound {
+		t.Errorf("TokenByHash of an unknown secret: got %v, want KindNotFound", err)
+	}
+	dup := &spatial.Token{Name: "again", Role: spatial.RoleSurveyor, Hash: hash, CreatedBy: "ops"}
+	if err := s.CreateToken(ctx(t), dup); spatial.KindOf(err) != spatial.KindConflict {
+		t.Errorf("CreateToken with a used hash: got %v, want KindConflict", err)
+	}
+	bad := []*spatial.Token{
+		{Name: "x", Role: "root", Hash: spatial.HashToken("a"), CreatedBy: "ops"},
+		{Name: "", Role: spatial.RoleRegistrar, Hash: spatial.HashToken("b"), CreatedBy: "ops"},
+		{Name: "x", Role: spatial.RoleRegistrar, Hash: []byte("short"), CreatedBy: "ops"},
+	}
+	for i, b := range bad {
+		if err := s.CreateToken(ctx(t), b); spatial.KindOf(err) != spatial.KindInvalid {
+			t.Errorf("bad token #%d: got %v, want KindInvalid", i, err)
+		}
+	}
+}
