@@ -48,7 +48,9 @@ func latestSeq(ctx context.Context, q rowQuerier) (int64, error) {
 // inserted or changed, keys of plots retired, current versions of sheets,
 // and Seq, the latest change included (seq itself when nothing is newer).
 // A plot's current version carries the seq of its latest change, so rows
-// with change_seq > seq are exactly the touched ones.
+// with change_seq > seq are exactly the touched ones. ("coalesce(valid_to,
+// 'infinity') = 'infinity'" is valid_to IS NULL kept away from the partial
+// indexes on current keys: see overlapsSQL.)
 func (s *Store) ChangesSince(ctx context.Context, seq int64) (*spatial.Changes, error) {
 	ch := &spatial.Changes{Seq: seq}
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
@@ -62,7 +64,8 @@ func (s *Store) ChangesSince(ctx context.Context, seq int64) (*spatial.Changes, 
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT `+sheetColumns+` FROM sheets s
-			WHERE s.change_seq > $1 AND s.valid_to IS NULL ORDER BY s.unit, s.number`, seq)
+			WHERE s.change_seq > $1 AND coalesce(s.valid_to, 'infinity') = 'infinity'
+			ORDER BY s.unit, s.number`, seq)
 		if err != nil {
 			return err
 		}
@@ -81,7 +84,8 @@ func (s *Store) ChangesSince(ctx context.Context, seq int64) (*spatial.Changes, 
 // changedPlots adds the plots written after seq to ch.
 func changedPlots(ctx context.Context, tx pgx.Tx, seq int64, ch *spatial.Changes) error {
 	rows, err := tx.Query(ctx, `SELECT `+plotColumns+` FROM plots p
-		WHERE p.change_seq > $1 AND p.valid_to IS NULL ORDER BY p.unit, p.sheet, p.plot`, seq)
+		WHERE p.change_seq > $1 AND coalesce(p.valid_to, 'infinity') = 'infinity'
+		ORDER BY p.unit, p.sheet, p.plot`, seq)
 	if err != nil {
 		return err
 	}
