@@ -203,12 +203,10 @@ func (j *job) flush() error {
 	if len(b.Units)+len(b.Sheets)+len(b.Plots)+len(b.Retire) == 0 {
 		return nil
 	}
-	var err error
-	if j.failed {
-		err = j.tx.Check(j.ctx, &b)
-	} else {
-		err = j.tx.Write(j.ctx, &b)
-	}
+	// Write even after a failed chunk: the store will not commit anyway, and
+	// only Write remembers keys and sheets, so duplicates and sheets of later
+	// chunks are still reported exactly.
+	err := j.tx.Write(j.ctx, &b)
 	if spatial.KindOf(err) != spatial.KindInvalid {
 		return err
 	}

@@ -205,9 +205,10 @@ func (w *writer) findSheet(ctx context.Context, key spatial.SheetKey, prefer int
 	return nil, 0, nil
 }
 
-// storedSheets loads the stored sheets that the batch's plots need and the
-// batch does not carry, for Batch.Check.
-func (w *writer) storedSheets(ctx context.Context, b *spatial.Batch) (spatial.SheetLookup, error) {
+// storedSheets loads the sheets that the batch's plots need and the batch
+// does not carry, for Batch.Check: stored (or written earlier in the
+// transaction), else given to it in a refused chunk.
+func (w *writer) storedSheets(ctx context.Context, b *spatial.Batch, given map[spatial.SheetKey]*spatial.Sheet) (spatial.SheetLookup, error) {
 	found := map[spatial.SheetKey]*spatial.Sheet{}
 	for _, s := range b.Sheets {
 		found[s.Key] = nil // in the batch: Check looks there first
@@ -221,7 +222,7 @@ func (w *writer) storedSheets(ctx context.Context, b *spatial.Batch) (spatial.Sh
 		if err != nil {
 			return nil, err
 		}
-		found[k] = nil
+		found[k] = given[k]
 		if r != nil {
 			if found[k], err = r.sheet(z); err != nil {
 				return nil, err

@@ -10,9 +10,14 @@
 //	sheets_<epsg>         current map sheet frames (POLYGON, rtree-indexed)
 //	sheet_versions_<epsg> every version of every sheet
 //
-// plus the attributes tables admin_units and changes (one row per batch).
-// Versions are never overwritten or deleted: a change closes the old
-// history row (valid_to) and replaces the current row.
+// plus the attributes tables admin_units, changes (one row per write
+// transaction) and tokens (API tokens, hashes only). Versions are never
+// overwritten or deleted: a change closes the old history row (valid_to)
+// and replaces the current row.
+//
+// A write is one SQLite transaction (Begin), which a large file feeds in
+// chunks; nothing is visible or stored before Commit, and a crash loses
+// the whole transaction, never part of it.
 package gpkg
 
 import (
@@ -66,6 +71,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, spatial.Wrap(spatial.KindInternal, err, msg)
 	}
 	if err := initSchema(ctx, db); err != nil {
+		db.Close()
+		return nil, storeError(ctx, err, msg)
+	}
+	// GDAL and QGIS read application_id from the file header itself, not
+	// through SQLite: fold the schema out of the write-ahead log now, so the
+	// file is a recognisable GeoPackage while the service keeps it open.
+	if _, err := db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
 		db.Close()
 		return nil, storeError(ctx, err, msg)
 	}

@@ -39,7 +39,7 @@ func (s *Store) begin(ctx context.Context, c spatial.Change) (*writeTx, error) {
 	if err != nil {
 		return nil, errors.Join(storeError(ctx, err, msg), rollback(tx))
 	}
-	return &writeTx{tx: tx, w: w, keys: newKeySet(), aroundLimit: aroundLimit}, nil
+	return &writeTx{tx: tx, w: w, keys: newKeySet(), sheets: map[spatial.SheetKey]*spatial.Sheet{}, aroundLimit: aroundLimit}, nil
 }
 
 // writeTx is a spatial.Tx on one SQLite transaction, fed in chunks. It is
@@ -47,8 +47,9 @@ func (s *Store) begin(ctx context.Context, c spatial.Change) (*writeTx, error) {
 type writeTx struct {
 	tx      *sql.Tx
 	w       *writer
-	keys    *keySet // plot keys of the chunks given to Write
-	failed  error   // the first failed chunk's error
+	keys    *keySet                             // plot keys of the chunks given to Write
+	sheets  map[spatial.SheetKey]*spatial.Sheet // sheets of the chunks given to Write
+	failed  error                               // the first failed chunk's error
 	nFailed int
 	broken  error // a chunk failed while writing: the transaction holds part of it
 	done    bool  // committed or rolled back
@@ -56,10 +57,10 @@ type writeTx struct {
 	aroundLimit int // see Overlaps; tests lower it
 }
 
-// Check checks a chunk as Write would, without writing it: Batch.Check
-// with the sheets stored or written earlier in this transaction, the plot
-// keys of earlier chunks, and the stored state (retired numbers,
-// retirements).
+// Check checks a chunk as Write would, without writing it (nor
+// remembering its keys and sheets): Batch.Check with the sheets stored or
+// given earlier in this transaction, the plot keys of earlier chunks, and
+// the stored state (retired numbers, retirements).
 func (t *writeTx) Check(ctx context.Context, b *spatial.Batch) error {
 	if err := t.usable(); err != nil {
 		return err
@@ -68,10 +69,12 @@ func (t *writeTx) Check(ctx context.Context, b *spatial.Batch) error {
 	return err
 }
 
-// Write checks and writes one chunk. A chunk with problems (KindInvalid)
-// is not written at all, and Commit will refuse; later chunks may still be
-// written or checked, so that one pass reports every problem of a file.
-// Any other error leaves the transaction unusable.
+// Write checks and writes one chunk; its keys and sheets are remembered
+// whatever the outcome, so that a key repeated in a later chunk is
+// reported. A chunk with problems (KindInvalid) is not written at all, and
+// Commit will refuse; later chunks may still be written or checked, so
+// that one pass reports every problem of a file. Any other error leaves
+// the transaction unusable.
 func (t *writeTx) Write(ctx context.Context, b *spatial.Batch) error {
 	if err := t.usable(); err != nil {
 		return err
@@ -92,20 +95,24 @@ func (t *writeTx) Write(ctx context.Context, b *spatial.Batch) error {
 	return err
 }
 
-// check runs Batch.Check with the transaction's sheet lookup, then the
-// keys that earlier chunks already carry and the chunk's plan against the
-// stored state; record adds the chunk's keys to the transaction's. The
+// check runs Batch.Check with the transaction's sheet lookup, then looks
+// for keys and sheets that earlier chunks already carry and plans the
+// chunk against the stored state. With record, the chunk's keys and sheets
+// join those given to the transaction, whatever the outcome: a key
+// repeated later is reported, and plots of a refused chunk's sheet are
+// checked against its frame instead of each reporting it missing. The
 // plan is nil when there are problems.
 func (t *writeTx) check(ctx context.Context, b *spatial.Batch, record bool) (*chunkPlan, error) {
 	const msg = "gpkg: checking the batch failed"
-	lookup, err := t.w.storedSheets(ctx, b)
+	lookup, err := t.w.storedSheets(ctx, b, t.sheets)
 	if err != nil {
 		return nil, storeError(ctx, err, msg)
 	}
 	checkErr := b.Check(lookup)
-	probs := t.keys.problems(b)
+	probs := append(t.keys.problems(b), t.sheetProblems(b)...)
 	if record {
 		t.keys.record(b)
+		t.rememberSheets(b)
 	}
 	cp, planProbs, err := t.w.plan(ctx, b)
 	if err != nil {
@@ -117,6 +124,28 @@ func (t *writeTx) check(ctx context.Context, b *spatial.Batch, record bool) (*ch
 	}
 	all := append(spatial.ProblemsOf(checkErr), probs...)
 	return nil, spatial.Invalid(fmt.Sprintf("batch rejected: %d problem(s), nothing stored", len(all)), all)
+}
+
+// sheetProblems lists the sheets of b that an earlier chunk gave with
+// other content (the first would get a version valid for no time at all).
+func (t *writeTx) sheetProblems(b *spatial.Batch) []spatial.Problem {
+	var probs []spatial.Problem
+	for i, sh := range b.Sheets {
+		if given, ok := t.sheets[sh.Key]; ok && !given.SameContent(sh) {
+			probs = append(probs, spatial.Problem{Index: -1, Feature: "sheet " + sh.Key.String(),
+				Field: fmt.Sprintf("sheets[%d]", i), Reason: "sheet given earlier in this batch with other content"})
+		}
+	}
+	return probs
+}
+
+func (t *writeTx) rememberSheets(b *spatial.Batch) {
+	for _, sh := range b.Sheets {
+		if _, ok := t.sheets[sh.Key]; !ok {
+			cp := *sh // the caller may reuse its chunk
+			t.sheets[sh.Key] = &cp
+		}
+	}
 }
 
 // Commit stores everything written, unless a chunk failed: then it rolls

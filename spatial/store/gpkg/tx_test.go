@@ -428,3 +428,40 @@ func TestPackKey(t *testing.T) {
 		t.Error("keySet: a key too large to pack is not remembered apart")
 	}
 }
+
+// TestTxSheetOfRefusedChunk: the plots that follow a refused chunk on its
+// sheet are checked against that sheet, not each reported as lacking it.
+func TestTxSheetOfRefusedChunk(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	chunks := threeChunks(t)
+	chunks[0].Plots[0].LandUse = []string{"XYZ"}
+	tx := begin(t, s, "refused sheet")
+	if err := tx.Write(ctx, chunks[0]); len(spatial.ProblemsOf(err)) != 1 {
+		t.Fatalf("Write chunk 1: got %v, want one problem", err)
+	}
+	if err := tx.Write(ctx, chunks[1]); err != nil {
+		t.Errorf("Write chunk 2, on chunk 1's sheet: got %v, want no problem", err)
+	}
+	if _, err := tx.Commit(ctx); spatial.KindOf(err) != spatial.KindInvalid {
+		t.Errorf("Commit: got %v, want KindInvalid", err)
+	}
+}
+
+func TestTxSheetRepeated(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	ctx := context.Background()
+	chunks := threeChunks(t)
+	tx := begin(t, s, "sheet twice")
+	writeChunk(t, tx, chunks[0], "chunk 1")
+	same := *chunks[0].Sheets[0]
+	writeChunk(t, tx, &spatial.Batch{Sheets: []*spatial.Sheet{&same}}, "the same sheet again")
+	other := same
+	other.SurveyYear = 2024
+	err := tx.Write(ctx, &spatial.Batch{Sheets: []*spatial.Sheet{&other}})
+	if probs := spatial.ProblemsOf(err); len(probs) != 1 || probs[0].Field != "sheets[0]" || !strings.Contains(probs[0].Reason, "other content") {
+		t.Errorf("the sheet again with other content: got %v, want one problem", err)
+	}
+}
