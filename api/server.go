@@ -12,6 +12,7 @@ import (
 
 	"cadastre/spatial"
 	"cadastre/spatial/index"
+	"cadastre/tiles"
 )
 
 // Server holds what the handlers need; it has no global state.
@@ -22,6 +23,7 @@ type Server struct {
 	router    *mux.Router
 	maxIngest int64
 	onTouched []func([]index.Touched) // e.g. tile cache invalidation
+	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
 }
 
 // Options configures a Server.
@@ -31,11 +33,12 @@ type Options struct {
 	Log            *slog.Logger
 	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
 	OnTouched      []func([]index.Touched) // called after each write this instance makes
+	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
 }
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched}
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles}
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
 	}
@@ -57,6 +60,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
+	s.tileRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))
 	})

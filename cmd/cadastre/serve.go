@@ -11,12 +11,16 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"cadastre/api"
 	"cadastre/sampledata"
 	"cadastre/spatial"
 	"cadastre/spatial/index"
 	"cadastre/spatial/store/gpkg"
 	"cadastre/spatial/store/postgis"
+	"cadastre/tiles"
 )
 
 // runServe runs the HTTP service until ctx is cancelled (SIGINT/SIGTERM),
@@ -42,7 +46,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	ix := index.New()
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes})
+	tc, err := newTiles(ix)
+	if err != nil {
+		return err
+	}
+	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
+		Tiles: tc, OnTouched: []func([]index.Touched){tc.Invalidate}})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -64,7 +73,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			return
 		}
-		follow(ctx, ix, store, func([]index.Touched) {}, log)
+		follow(ctx, ix, store, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
 }
@@ -164,4 +173,13 @@ func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply f
 	if err := ix.Follow(ctx, feed, onApply, log); err != nil && ctx.Err() == nil {
 		log.Error("change feed stopped", "err", err)
 	}
+}
+
+// newTiles returns the vector tile cache of the read model. Its registry,
+// with the Go runtime and process collectors added, is what /metrics
+// serves.
+func newTiles(ix *index.Index) (*tiles.Cache, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return tiles.NewCache(ix, tiles.CacheOptions{Registry: reg})
 }

@@ -1,0 +1,277 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+	"github.com/paulmach/orb/maptile"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"cadastre/spatial"
+	"cadastre/spatial/index"
+	"cadastre/tiles"
+)
+
+// Cache-Control of tile answers. A URL carrying the current data version
+// (?v=, as TileJSON writes it) names content that never changes: a later
+// write changes the version and so the URL. Anything else may change at
+// the next write, so caches keep it briefly and then revalidate (ETag).
+const (
+	cacheImmutable = "public, max-age=31536000, immutable"
+	cacheShort     = "public, max-age=60"
+)
+
+// mvtType is the media type of Mapbox vector tiles.
+const mvtType = "application/vnd.mapbox-vector-tile"
+
+// Header values shared by every tile answer (net/http only reads them).
+var (
+	hdrMVT       = []string{mvtType}
+	hdrVary      = []string{"Accept-Encoding"}
+	hdrShort     = []string{cacheShort}
+	hdrImmutable = []string{cacheImmutable}
+	hdrGzip      = []string{"gzip"}
+	hdrAnyOrigin = []string{"*"}
+	hdrExposed   = []string{"ETag, X-Data-Version, X-Tile-Features, X-Tile-Dropped-Features"}
+)
+
+// tileRoutes registers the vector tile endpoints and /metrics when the
+// server has a tile cache.
+func (s *Server) tileRoutes(r *mux.Router) {
+	if s.tiles == nil {
+		return
+	}
+	get := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
+	r.HandleFunc("/tiles/{layer:[^/.]+}.json", s.handleTileJSON).Methods(get...)
+	r.HandleFunc("/tiles/{layer}/metadata.json", s.handleTileMetadata).Methods(get...)
+	r.HandleFunc("/tiles/{layer}/{z}/metadata.json", s.handleTileMetadata).Methods(get...)
+	r.HandleFunc("/tiles/{layer}/{z}/{x}/{y:[^/.]+}.{ext:mvt|pbf}", s.handleTile).Methods(get...)
+	r.Handle("/metrics", promhttp.HandlerFor(s.tiles.Registry(), promhttp.HandlerOpts{})).Methods(http.MethodGet)
+}
+
+// cors lets any web page load tiles and tileset descriptions (they are
+// public read-only data), and answers preflight requests. It reports
+// whether the request was a preflight, already answered.
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	h["Access-Control-Expose-Headers"] = hdrExposed
+	if r.Method != http.MethodOptions {
+		return false
+	}
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "If-None-Match, Accept-Encoding")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// handleTile serves one vector tile. Tiles are cached gzip-compressed and
+// sent as they are to clients that accept gzip (every browser, MapLibre,
+// GDAL); others get them inflated, with their own ETag since the bytes
+// differ. An empty tile is a valid tile whose layers have no features,
+// with status 200 (see docs/tiles.md).
+func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
+	v := mux.Vars(r)
+	layer, err := tiles.ParseLayer(v["layer"])
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	addr, err := tileAddress(v["z"], v["x"], v["y"])
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	t, version, err := s.tiles.Tile(r.Context(), layer, addr)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.writeTile(w, r, t, version)
+}
+
+// writeTile answers a tile with its validators and cache lifetime.
+func (s *Server) writeTile(w http.ResponseWriter, r *http.Request, t tiles.Tile, version string) {
+	body, etag := t.Data, t.ETag
+	gz := acceptsGzip(r)
+	if !gz {
+		var err error
+		if body, err = gunzip(t.Data); err != nil {
+			writeError(w, r, s.log, fmt.Errorf("inflate tile: %w", err))
+			return
+		}
+		etag = strings.TrimSuffix(etag, `"`) + `-identity"`
+	}
+	// Canonical keys assigned directly, constant values shared: this is
+	// the hot path of cached tiles.
+	h := w.Header()
+	h["Content-Type"] = hdrMVT
+	h["Vary"] = hdrVary
+	h["Etag"] = []string{etag}
+	h["X-Data-Version"] = []string{version}
+	h["X-Tile-Features"] = []string{strconv.Itoa(t.Features)}
+	if t.Dropped > 0 {
+		h["X-Tile-Dropped-Features"] = []string{strconv.Itoa(t.Dropped)}
+	}
+	h["Cache-Control"] = hdrShort
+	if r.URL.RawQuery != "" && r.URL.Query().Get("v") == version {
+		h["Cache-Control"] = hdrImmutable
+	}
+	if notModified(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if gz {
+		h["Content-Encoding"] = hdrGzip
+	}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	if r.Method == http.MethodHead {
+		return
+	}
+	n, _ := w.Write(body) // the client may have gone; nothing to do then
+	s.tiles.CountServed(n)
+}
+
+// tileAddress parses z/x/y; KindInvalid if they are not numbers (the
+// cache checks that the tile exists at its zoom).
+func tileAddress(zs, xs, ys string) (maptile.Tile, error) {
+	z, ez := strconv.ParseUint(zs, 10, 8)
+	x, ex := strconv.ParseUint(xs, 10, 32)
+	y, ey := strconv.ParseUint(ys, 10, 32)
+	if ez != nil || ex != nil || ey != nil || z > 30 {
+		return maptile.Tile{}, spatial.Errorf(spatial.KindInvalid, "bad tile address %s/%s/%s: want whole numbers z/x/y", zs, xs, ys)
+	}
+	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), nil
+}
+
+// acceptsGzip reports whether the client accepts gzip (and did not refuse
+// it with q=0).
+func acceptsGzip(r *http.Request) bool {
+	ae := r.Header.Get("Accept-Encoding")
+	if ae == "gzip" || strings.HasPrefix(ae, "gzip, ") {
+		return true // what browsers, GDAL and most clients send
+	}
+	for _, part := range strings.Split(ae, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") || strings.TrimSpace(name) == "*" {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
+
+// notModified reports whether If-None-Match names the current ETag.
+func notModified(r *http.Request, etag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// handleTileJSON serves the TileJSON 3.0 of a tileset; its tile URL
+// carries the data version.
+func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
+	layer, snap, version, err := s.tileState(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	url := baseURL(r) + "/tiles/" + layer.String() + "/{z}/{x}/{y}.mvt?v=" + version
+	s.writeTileDoc(w, r, s.tiles.Options().Describe(layer, snap, url, version))
+}
+
+// handleTileMetadata serves the metadata.json that GDAL's MVT driver looks
+// for in a tileset directory (ogrinfo MVT:http://host/tiles/plots/16).
+func (s *Server) handleTileMetadata(w http.ResponseWriter, r *http.Request) {
+	if cors(w, r) {
+		return
+	}
+	layer, snap, version, err := s.tileState(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	b, err := s.tiles.Options().GDALMetadata(layer, snap, version)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.writeTileDoc(w, r, json.RawMessage(b))
+}
+
+// tileState returns the tileset of the URL and the served snapshot with
+// its data version.
+func (s *Server) tileState(r *http.Request) (tiles.Layer, *index.Snapshot, string, error) {
+	layer, err := tiles.ParseLayer(mux.Vars(r)["layer"])
+	if err != nil {
+		return 0, nil, "", err
+	}
+	snap, version, err := s.tiles.Current()
+	return layer, snap, version, err
+}
+
+// writeTileDoc answers a JSON tileset document with a content ETag and a
+// short cache lifetime (it names the current data version).
+func (s *Server) writeTileDoc(w http.ResponseWriter, r *http.Request, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, r, s.log, fmt.Errorf("encode tileset document: %w", err))
+		return
+	}
+	sum := sha256.Sum256(b)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", cacheShort)
+	h.Set("ETag", etag)
+	if notModified(r, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(b) // the client may have gone; nothing to do then
+	}
+}
+
+// baseURL is the scheme and host the client used, for absolute tile URLs
+// (X-Forwarded-Proto from a TLS-terminating proxy is honoured).
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,69 @@
+// Package tiles renders Mapbox vector tiles (spec 2.1) of the cadastral map
+// from an in-memory index snapshot, and caches them. It is pure: a snapshot
+// and a tile address in, bytes out; no database, no HTTP types.
+//
+// # Tilesets and layers
+//
+// A tileset (the {layer} of the URL) groups MVT layers:
+//
+//	plots     layers "plots" (polygons) and "plot_labels" (one point per plot)
+//	sheets    layer "sheets" (sheet frames)
+//	cadastre  all three
+//
+// Every tile is 4096 units wide with a 64-unit buffer, clipped to the
+// buffer; exterior rings have a positive area in tile coordinates (spec
+// 2.1, 4.3.4.4), holes a negative one. Attributes are typed: numbers stay
+// numbers (sint for integers, double for areas), so a client can filter on
+// them.
+//
+// # Low zoom policy
+//
+// Below its minimum zoom a layer is present in the tile but has no
+// features; nothing is silently cut:
+//
+//   - plots and plot_labels: from Options.PlotsMinZoom (14). Below it the
+//     cadastre tileset shows the sheet frames only: a province holds 3.3
+//     million plots, which no tile below z14 could carry whole.
+//   - sheets: from Options.SheetsMinZoom (10). Below it nothing: a z9 tile
+//     of a province would hold tens of thousands of frames.
+//
+// TileJSON announces these minimum zooms, so clients do not ask below them;
+// if they do, they get a valid tile with empty layers.
+//
+// # Simplification that keeps borders shared
+//
+// Every vertex is mapped on its own, independently of the plot it belongs
+// to and of the tile being drawn: plane -> Web Mercator (Projector, a fixed
+// per-zone interpolation grid) -> the global pixel grid of the zoom (4096
+// units per tile), rounded to the nearest unit. Equal input vertices thus
+// give equal output vertices, so a border shared by two plots comes out
+// identical for both. Then repeated points and back-and-forth spikes are
+// removed (both depend only on the vertex sequence, which a shared border
+// has in common, reversed). A ring left with less than three points or zero
+// area is dropped and counted (Stats.Collapsed); when its exterior ring
+// collapses the whole polygon goes. Collinear points are kept on purpose:
+// removing one on a junction of three plots would make one neighbour's
+// border differ from the other's.
+//
+// # Size budget
+//
+// A tile may not exceed Options.Budget bytes gzip-compressed (500 KB). When
+// it does, features are dropped in a fixed order until it fits: first the
+// label points, then plots, then sheets; inside each group the smallest
+// area first, ties by key. How many is predicted from each feature's
+// encoded size and checked by rendering again (see renderCtx.finish). The
+// number dropped is in Stats.Dropped (and the X-Tile-Dropped-Features
+// header and a metric). The same data always drops the same features. In
+// the generated provinces only z14 tiles of town centres reach the budget.
+//
+// # Encoding and speed
+//
+// The MVT protobuf is written directly (encode.go) rather than through
+// orb's mvt.Marshal, and render state is pooled: see BENCHMARKS.md for the
+// figures. orb is used for geometry types, tile math (maptile) and, in the
+// tests, for decoding. orb's clip and simplify packages are not used: their
+// Douglas-Peucker would simplify a shared border differently for each
+// neighbour, and the clipping here works on integer tile units with
+// intersection points computed from the segment's end points in a fixed
+// order, so both neighbours get the same point.
+package tiles
