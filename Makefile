@@ -5,15 +5,15 @@ GOFLAGS ?=
 TESTFLAGS ?=
 BENCHTIME ?= 1x
 
-.PHONY: run test tiletest bench lint build clean sample
+.PHONY: run test tiletest webdeps bench lint build clean sample
 
-run: ## the service on ./data/cadastre.gpkg with the sample commune, on http://127.0.0.1:8080
+run: webdeps ## the service on ./data/cadastre.gpkg with the sample commune, on http://127.0.0.1:8080
 	$(GO) run ./cmd/cadastre serve
 
 build:
 	$(GO) build -o bin/cadastre ./cmd/cadastre
 
-test: tiletest ## every test; PostGIS tests skip loudly unless CADASTRE_REQUIRE_POSTGIS=1
+test: tiletest webdeps ## every test; PostGIS tests skip loudly unless CADASTRE_REQUIRE_POSTGIS=1
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) -count=1 -timeout 20m ./...
 
@@ -23,6 +23,15 @@ test: tiletest ## every test; PostGIS tests skip loudly unless CADASTRE_REQUIRE_
 tiletest:
 	@if command -v npm >/dev/null; then cd web/tiletest && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "*** npm not found: the Node tile test will skip"; fi
+
+# MapLibre GL JS for the map page (web/), from the committed lockfile; the
+# binary serves its dist files from web/node_modules. Without npm the page
+# does not work and the browser test skips (fails in CI, which sets
+# CADASTRE_REQUIRE_BROWSER=1).
+webdeps: web/node_modules/.package-lock.json
+web/node_modules/.package-lock.json: web/package-lock.json
+	@if command -v npm >/dev/null; then cd web && npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "*** npm not found: the map page will not load MapLibre (run npm ci in web/)"; fi
 
 bench: ## Go benchmarks of every package (see BENCHMARKS.md for the recorded figures)
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem ./...

@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -24,6 +25,7 @@ type Server struct {
 	maxIngest int64
 	onTouched []func([]index.Touched) // e.g. tile cache invalidation
 	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
+	web       fs.FS                   // the map page's files (api/web.go); nil: no page
 }
 
 // Options configures a Server.
@@ -34,11 +36,12 @@ type Options struct {
 	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
 	OnTouched      []func([]index.Touched) // called after each write this instance makes
 	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
+	Web            fs.FS                   // the map page (web.FS); nil: no page
 }
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles}
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web}
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
 	}
@@ -60,7 +63,9 @@ func (s *Server) routes() {
 	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
+	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
 	s.tileRoutes(r)
+	s.webRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))
 	})

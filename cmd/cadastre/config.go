@@ -20,6 +20,7 @@ type Config struct {
 	LogFormat       string        // text or json
 	ShutdownTimeout time.Duration // grace period for in-flight requests
 	MaxIngestBytes  int64         // size limit of one HTTP upload
+	WebDir          string        // the map page's directory, holding node_modules (npm ci)
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -27,6 +28,7 @@ func defaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", GPKGPath: "data/cadastre.gpkg", LoadSample: true,
 		LogLevel: "info", LogFormat: "text", ShutdownTimeout: 15 * time.Second, MaxIngestBytes: 2 << 30,
+		WebDir: "web",
 	}
 }
 
@@ -34,7 +36,7 @@ func defaultConfig() Config {
 func (c *Config) fromEnv() {
 	str := map[string]*string{
 		"CADASTRE_ADDR": &c.Addr, "CADASTRE_DATABASE_URL": &c.DatabaseURL, "CADASTRE_GPKG": &c.GPKGPath,
-		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat,
+		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat, "CADASTRE_WEB_DIR": &c.WebDir,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
@@ -55,6 +57,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CADASTRE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
+	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 

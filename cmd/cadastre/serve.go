@@ -21,6 +21,7 @@ import (
 	"cadastre/spatial/store/gpkg"
 	"cadastre/spatial/store/postgis"
 	"cadastre/tiles"
+	"cadastre/web"
 )
 
 // runServe runs the HTTP service until ctx is cancelled (SIGINT/SIGTERM),
@@ -50,8 +51,12 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	page, err := web.FS(cfg.WebDir)
+	if err != nil {
+		log.Warn("the map page will not work", "err", err) // the API does not need it
+	}
 	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
-		Tiles: tc, OnTouched: []func([]index.Touched){tc.Invalidate}})
+		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

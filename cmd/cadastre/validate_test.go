@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cadastre/spatial"
+	"cadastre/spatial/store/gpkg"
+	"cadastre/spatial/store/storetest"
+)
+
+// TestValidateCommand checks a coordinate table offline against a plot
+// of a GeoPackage: a faithful re-measurement, then one with a point
+// repeated.
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v.gpkg")
+	st, err := gpkg.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
+	e, n := sh.Frame.Bound().Min[0]+5, sh.Frame.Bound().Min[1]+5
+	p := storetest.Square(storetest.UnitA, 7, 1, storetest.ZoneA, e, n, 20)
+	if _, err := st.Write(context.Background(), &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p}, Change: spatial.Change{By: "t", Reason: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	table := fmt.Sprintf("point,x,y\n1,%.3f,%.3f\n2,%.3f,%.3f\n3,%.3f,%.3f\n4,%.3f,%.3f\n", n, e, n+0.01, e+20, n+20.2, e+20, n+20.2, e)
+	good := filepath.Join(dir, "good.csv")
+	svg := filepath.Join(dir, "good.svg")
+	if err := os.WriteFile(good, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", "--svg", svg, good)
+	if err != nil || !strings.Contains(out, "within_tolerance") || !strings.Contains(out, "1-2") {
+		t.Errorf("validate: got %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("--svg: %v %.100s", err, b)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte(strings.Replace(table, "\n4,", "\n3,", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", bad)
+	if err == nil || !strings.Contains(err.Error(), "point 3") || exitCode(err) != 1 {
+		t.Errorf("repeated point: got %v (exit %d)\n%s", err, exitCode(err), out)
+	}
+	missing := filepath.Join(dir, "none.gpkg")
+	if _, err := run(t, "validate", "--gpkg", missing, "--plot", "90001/7/1", "--scale", "1:500", good); err == nil {
+		t.Errorf("validate against a missing GeoPackage: no error")
+	}
+	if _, err := os.Stat(missing); err == nil {
+		t.Errorf("validate created %s", missing)
+	}
+	if _, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7", "--scale", "1:500", good); exitCode(err) != 2 {
+		t.Errorf("bad plot key: got %v, want a usage error", err)
+	}
+}

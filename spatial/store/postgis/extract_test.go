@@ -1,0 +1,11 @@
+package postgis_test
+
+import (
+	"testing"
+
+	"cadastre/spatial/extract/extracttest"
+)
+
+func TestPostGISExtracts(t *testing.T) {
+	extracttest.Run(t, open(t))
+}
