@@ -61,6 +61,14 @@ func (b *bench) lookup(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
+	// A fair baseline: fresh statistics, so the planner takes the GiST index.
+	if _, err := pool.Exec(ctx, "ANALYZE plots"); err != nil {
+		return err
+	}
+	var plan string
+	if err := pool.QueryRow(ctx, "EXPLAIN (FORMAT TEXT) "+gistQuery, pts[0][0], pts[0][1]).Scan(&plan); err == nil {
+		fmt.Fprintf(os.Stderr, "PostGIS plan: %s\n", plan)
+	}
 	pgq := b.postgisQuery(ctx, pool, pts)
 	st.Close()
 	web, err := b.http(url, pts)

@@ -142,3 +142,21 @@ func TestGeometryMatchingRandom(t *testing.T) {
 		}
 	}
 }
+
+// A corner moved inward opens a gap along the east neighbour's edge; the
+// plot touching only that corner's far end (south-east, at one point) has
+// no gap against it.
+func TestGeometryGapNotAtCornerContact(t *testing.T) {
+	square := ring(0, 0, 10, 0, 10, 10, 0, 10)
+	stored := storedPlot(orb.MultiPolygon{{square}}, 0)
+	east := Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 46}, Geometry: orb.MultiPolygon{{ring(10, 0, 20, 0, 20, 10, 10, 10)}}}
+	southEast := Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 48}, Geometry: orb.MultiPolygon{{ring(10, -10, 20, -10, 20, 0, 10, 0)}}}
+	m := orb.MultiPolygon{{moved(square, map[int]orb.Point{2: {-0.2, 0}})}}
+	r, err := Check(&Input{Stored: stored, Measured: Boundary{EPSG: 9210, Geometry: m}, Scale: 1000, Neighbours: []Neighbour{east, southEast}}, mustProfile(t, "circular-26-2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []NeighbourArea{{east.Key, 1}}; !slices.Equal(r.Gaps, want) {
+		t.Errorf("gaps: got %v, want %v (none against the corner-only neighbour)", r.Gaps, want)
+	}
+}

@@ -99,8 +99,11 @@ func goneParts(gone sf.Geometry, o orb.Point) []gonePart {
 	return out
 }
 
-// gapAgainst sums the pieces that come within touchDist of the
-// neighbour's boundary.
+// gapAgainst sums the pieces that share a stretch of boundary with the
+// neighbour: some piece edge lies on the neighbour's boundary (both ends
+// and its midpoint within touchDist). A piece that only meets the
+// neighbour at a corner point opened no gap against it; counting it would
+// report the same gap against every plot around a moved corner.
 func gapAgainst(pieces []gonePart, n orb.MultiPolygon) float64 {
 	nb := n.Bound().Pad(touchDist)
 	var a float64
@@ -108,8 +111,10 @@ func gapAgainst(pieces []gonePart, n orb.MultiPolygon) float64 {
 		if !p.bound.Intersects(nb) {
 			continue
 		}
-		for _, pt := range p.pts {
-			if boundaryDist(pt, n) < touchDist {
+		for i := 0; i+1 < len(p.pts); i++ {
+			u, v := p.pts[i], p.pts[i+1]
+			mid := orb.Point{(u[0] + v[0]) / 2, (u[1] + v[1]) / 2}
+			if u != v && boundaryDist(u, n) < touchDist && boundaryDist(v, n) < touchDist && boundaryDist(mid, n) < touchDist {
 				a += p.area
 				break
 			}
