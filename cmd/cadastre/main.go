@@ -5,6 +5,7 @@
 //	cadastre sample   [flags]   write a generated commune/province as GeoJSON
 //	cadastre ingest   [flags] FILE...   store sheets and plots, all or nothing
 //	cadastre token create --role R --name N
+//	cadastre validate FILE --plot U/S/P --scale 1:N
 //
 // Configuration: defaults, then environment (CADASTRE_*), then flags.
 package main
@@ -52,6 +53,7 @@ commands:
   sample    write a generated sample (units.json, sheets.geojson, plots.geojson)
   ingest    store units, sheets and plots from files, in one transaction
   token     create an API token (prints the secret once)
+  validate  check a surveyed extract against a stored plot, offline
 
 Run 'cadastre <command> -h' for the flags of a command.
 `
