@@ -28,7 +28,7 @@ type LookupPlot struct {
 	Version    int32             `json:"version"`
 	Sheet      *LookupSheet      `json:"sheet,omitempty"`
 	CRS        string            `json:"crs"`
-	Geometry   *geojson.Geometry `json:"geometry"`
+	Geometry   *geojson.Geometry `json:"geometry,omitempty"`    // absent with geometry=false
 	OnBoundary bool              `json:"on_boundary,omitempty"` // the point lies on this plot's boundary
 	Distance   *float64          `json:"distance_m,omitempty"`  // for a nearest answer
 }
@@ -45,8 +45,9 @@ type LookupSheet struct {
 
 // outCRS is the CRS answers are drawn in: WGS 84 or a VN-2000 zone.
 type outCRS struct {
-	epsg int
-	zone crs.Zone
+	epsg   int
+	zone   crs.Zone
+	noGeom bool // geometry=false: keys and attributes only (a registrar's lookup)
 }
 
 func (o outCRS) name() string { return fmt.Sprintf("EPSG:%d", o.epsg) }
@@ -79,7 +80,10 @@ func (o outCRS) geometry(mp orb.MultiPolygon, from int32) *geojson.Geometry {
 
 func (o outCRS) plot(p *index.Plot) LookupPlot {
 	lp := LookupPlot{ID: p.Key.String(), Key: p.Key, Commune: p.Commune, SurveyUnit: p.Key.Unit, LandUse: p.LandUse,
-		LegalArea: p.LegalArea, Area: p.Area, Version: p.Version, CRS: o.name(), Geometry: o.geometry(p.Geometry, p.EPSG)}
+		LegalArea: p.LegalArea, Area: p.Area, Version: p.Version, CRS: o.name()}
+	if !o.noGeom {
+		lp.Geometry = o.geometry(p.Geometry, p.EPSG)
+	}
 	if p.Sheet != nil {
 		lp.Sheet = &LookupSheet{Unit: p.Sheet.Key.Unit, Number: p.Sheet.Key.Number, GridNumber: p.Sheet.GridNumber, Scale: int(p.Sheet.Scale), ZoneEPSG: p.Sheet.EPSG}
 	}
@@ -136,12 +140,20 @@ func (q *queryProblems) parseCRS(r *http.Request, name string) outCRS {
 	return outCRS{epsg: epsg, zone: z}
 }
 
+// withGeometry applies the geometry=true|false parameter (default true).
+func (q *queryProblems) withGeometry(r *http.Request, o outCRS) outCRS {
+	if v := r.URL.Query().Get("geometry"); v != "" {
+		o.noGeom = !q.bool(v, "geometry")
+	}
+	return o
+}
+
 // parsePoint reads lon/lat, or x/y with crs (x = easting, y = northing in
 // metres, as GIS software orders them).
 func parsePoint(r *http.Request) (index.Point, outCRS, error) {
 	var q queryProblems
 	v := r.URL.Query()
-	out := q.parseCRS(r, "crs")
+	out := q.withGeometry(r, q.parseCRS(r, "crs"))
 	var pt index.Point
 	switch {
 	case v.Has("lon") || v.Has("lat"):
@@ -293,7 +305,7 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 func parseSearch(r *http.Request) (box orb.Bound, out outCRS, limit int, after spatial.PlotKey, err error) {
 	var q queryProblems
 	v := r.URL.Query()
-	out = q.parseCRS(r, "crs")
+	out = q.withGeometry(r, q.parseCRS(r, "crs"))
 	in := q.parseCRS(r, "bbox-crs")
 	parts := strings.Split(v.Get("bbox"), ",")
 	var c [4]float64

@@ -111,3 +111,21 @@ func TestSheetsAt(t *testing.T) {
 		t.Errorf("sheets at: %s", body)
 	}
 }
+
+func TestPlotsAtWithoutGeometry(t *testing.T) {
+	srv, plots := newServer(t)
+	b := plots[0].Geometry.Bound()
+	q := fmt.Sprintf("x=%.3f&y=%.3f&crs=EPSG:9210", b.Min[0]+3, b.Min[1]+4)
+	_, body := get(t, srv.URL+"/api/v1/plots/at?"+q+"&geometry=false")
+	var got api.AtResponse
+	if err := json.Unmarshal(body, &got); err != nil || len(got.Plots) != 1 || got.Plots[0].Geometry != nil || got.Plots[0].ID != "90001/7/1" {
+		t.Errorf("geometry=false: %s", body)
+	}
+	_, body = get(t, srv.URL+"/api/v1/plots/at?"+q)
+	if err := json.Unmarshal(body, &got); err != nil || len(got.Plots) != 1 || got.Plots[0].Geometry == nil {
+		t.Errorf("default: %s", body)
+	}
+	if resp, _ := get(t, srv.URL+"/api/v1/plots/at?"+q+"&geometry=maybe"); resp.StatusCode != 400 {
+		t.Errorf("geometry=maybe: got %d, want 400", resp.StatusCode)
+	}
+}
