@@ -7,6 +7,7 @@ import (
 	sf "github.com/peterstace/simplefeatures/geom"
 
 	"cadastre/spatial"
+	"cadastre/spatial/overlay"
 )
 
 // MinNeighbourArea is the smallest overlap or gap reported, m² (issue 6).
@@ -25,8 +26,8 @@ func (c *checker) neighbours() error {
 	o := c.in.Stored.Geometry[0][0][0]
 	mb := c.in.Measured.Geometry.Bound()
 	reach := mb.Union(c.in.Stored.Geometry.Bound()).Pad(touchDist)
-	meas := sfMultiPolygon(c.in.Measured.Geometry, o)
-	gone, err := sf.Difference(sfMultiPolygon(c.in.Stored.Geometry, o), meas)
+	meas := overlay.Geometry(c.in.Measured.Geometry, o)
+	gone, err := sf.Difference(overlay.Geometry(c.in.Stored.Geometry, o), meas)
 	if err != nil {
 		return spatial.Wrap(spatial.KindInternal, err, "extract: overlay of stored and measured boundaries failed")
 	}
@@ -39,7 +40,7 @@ func (c *checker) neighbours() error {
 		// The overlap cannot exceed the overlap of the bounds: a neighbour
 		// touching at a corner needs no overlay.
 		if boundOverlap(nb, mb) > MinNeighbourArea {
-			ov, err := sf.Intersection(meas, sfMultiPolygon(n.Geometry, o))
+			ov, err := sf.Intersection(meas, overlay.Geometry(n.Geometry, o))
 			if err != nil {
 				return spatial.Wrap(spatial.KindInternal, err, "extract: overlay with neighbour "+n.Key.String()+" failed")
 			}
@@ -121,21 +122,4 @@ func gapAgainst(pieces []gonePart, n orb.MultiPolygon) float64 {
 		}
 	}
 	return a
-}
-
-// sfMultiPolygon converts to simplefeatures, relative to o.
-func sfMultiPolygon(mp orb.MultiPolygon, o orb.Point) sf.Geometry {
-	polys := make([]sf.Polygon, len(mp))
-	for i, p := range mp {
-		rings := make([]sf.LineString, len(p))
-		for j, r := range p {
-			xy := make([]float64, 0, 2*len(r))
-			for _, pt := range r {
-				xy = append(xy, pt[0]-o[0], pt[1]-o[1])
-			}
-			rings[j] = sf.NewLineString(sf.NewSequence(xy, sf.DimXY))
-		}
-		polys[i] = sf.NewPolygon(rings)
-	}
-	return sf.NewMultiPolygon(polys).AsGeometry()
 }

@@ -10,10 +10,10 @@ import (
 	"slices"
 
 	"github.com/paulmach/orb"
-	sf "github.com/peterstace/simplefeatures/geom"
 	"github.com/tidwall/rtree"
 
 	"cadastre/spatial"
+	"cadastre/spatial/overlay"
 )
 
 // Overlaps walks the plots written in the transaction (the history rows
@@ -194,7 +194,7 @@ type overlapFinder struct {
 	aroundLimit int   // plots fetched around a page at most
 	curFloor    int64 // the zone's current-table fid floor
 	found       map[plotPair]float64
-	scratch     []edge
+	scratch     []overlay.Edge
 }
 
 // visit measures the overlaps of written plot p with the plots whose boxes
@@ -246,7 +246,7 @@ func (p *overlapPlot) decoded() (orb.MultiPolygon, error) {
 type pairSide struct {
 	origin orb.Point
 	geom   orb.MultiPolygon
-	edges  []edge
+	edges  []overlay.Edge
 }
 
 func newPairSide(p *overlapPlot) (*pairSide, error) {
@@ -254,7 +254,7 @@ func newPairSide(p *overlapPlot) (*pairSide, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pairSide{origin: p.bound.Min, geom: g, edges: localEdges(nil, g, p.bound.Min)}, nil
+	return &pairSide{origin: p.bound.Min, geom: g, edges: overlay.LocalEdges(nil, g, p.bound.Min)}, nil
 }
 
 // measure returns the area shared by p and q: 0 when their interiors do not
@@ -264,38 +264,11 @@ func (f *overlapFinder) measure(p *pairSide, q *overlapPlot) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	f.scratch = localEdges(f.scratch[:0], qg, p.origin)
-	if !interiorsMeet(p.edges, f.scratch) {
+	f.scratch = overlay.LocalEdges(f.scratch[:0], qg, p.origin)
+	if !overlay.InteriorsMeet(p.edges, f.scratch) {
 		return 0, nil
 	}
-	return intersectionArea(p.geom, qg, p.origin)
-}
-
-// intersectionArea returns the area of a ∩ b, computed by simplefeatures
-// on coordinates relative to origin: at 10^6 m, shoelace products lose
-// about 1e-4 m² each.
-func intersectionArea(a, b orb.MultiPolygon, origin orb.Point) (float64, error) {
-	g, err := sf.Intersection(sfMultiPolygon(a, origin), sfMultiPolygon(b, origin))
-	if err != nil {
-		return 0, err
-	}
-	return g.Area(), nil
-}
-
-func sfMultiPolygon(mp orb.MultiPolygon, o orb.Point) sf.Geometry {
-	polys := make([]sf.Polygon, len(mp))
-	for i, p := range mp {
-		rings := make([]sf.LineString, len(p))
-		for j, r := range p {
-			xy := make([]float64, 0, 2*len(r))
-			for _, pt := range r {
-				xy = append(xy, pt[0]-o[0], pt[1]-o[1])
-			}
-			rings[j] = sf.NewLineString(sf.NewSequence(xy, sf.DimXY))
-		}
-		polys[i] = sf.NewPolygon(rings)
-	}
-	return sf.NewMultiPolygon(polys).AsGeometry()
+	return overlay.IntersectionArea(p.geom, qg, p.origin)
 }
 
 // boxOverlap returns the area two bounds share.

@@ -106,3 +106,7 @@ func TestTxOverlapsAcrossChunks(t *testing.T) {
 		t.Errorf("Overlaps: got %v (err %v), want %v", got, err, want)
 	}
 }
+
+func rect(e0, n0, e1, n1 float64) orb.Polygon {
+	return orb.Polygon{{{e0, n0}, {e1, n0}, {e1, n1}, {e0, n1}, {e0, n0}}}
+}

@@ -1,4 +1,4 @@
-package gpkg
+package overlay
 
 import (
 	"math"
@@ -12,30 +12,30 @@ import (
 // Most pairs of neighbouring plots share edges: their boxes overlap but
 // their interiors do not. An overlay (simplefeatures) proves that in about
 // 30 µs per pair, too slow for a million plots with a handful of
-// neighbours each. interiorsMeet answers the same question in a
+// neighbours each. InteriorsMeet answers the same question in a
 // microsecond or two, and the overlay runs only for pairs that do meet.
 //
-// The test: cut every edge of A where the boundary of B touches or crosses
-// it; A's and B's interiors share area exactly when some piece of an edge
-// of A (or of B) lies strictly inside the other, or runs along an edge of
+// The test: cut every Edge of A where the boundary of B touches or crosses
+// it; A's and B's interiors share area exactly when some piece of an Edge
+// of A (or of B) lies strictly inside the other, or runs along an Edge of
 // the other in the same direction (both interiors on the same side). It
-// needs every edge directed with its polygon's interior on its left, which
-// localEdges ensures.
+// needs every Edge directed with its polygon's interior on its left, which
+// LocalEdges ensures.
 
 // touchTol is the distance (m) under which a point counts as on a line:
 // far above float rounding at local coordinates, far below survey
 // precision.
 const touchTol = 1e-9
 
-// edge is a directed boundary segment in local plane coordinates (metres
+// Edge is a directed boundary segment in local plane coordinates (metres
 // from an origin near the pair), with its polygon's interior on its left.
-type edge struct{ a, b orb.Point }
+type Edge struct{ a, b orb.Point }
 
-// localEdges appends the edges of mp, shifted by -o, shells
+// LocalEdges appends the edges of mp, shifted by -o, shells
 // counter-clockwise and holes clockwise whatever the stored orientation.
 // Subtracting an origin within a factor of two of the coordinates is exact
 // (Sterbenz), and it keeps the arithmetic below at metre scale.
-func localEdges(buf []edge, mp orb.MultiPolygon, o orb.Point) []edge {
+func LocalEdges(buf []Edge, mp orb.MultiPolygon, o orb.Point) []Edge {
 	for _, p := range mp {
 		for ri, r := range p {
 			reverse := (ri == 0) != (spatial.RingArea(r) > 0)
@@ -46,7 +46,7 @@ func localEdges(buf []edge, mp orb.MultiPolygon, o orb.Point) []edge {
 					a, b = b, a
 				}
 				if a != b {
-					buf = append(buf, edge{a, b})
+					buf = append(buf, Edge{a, b})
 				}
 			}
 		}
@@ -54,15 +54,15 @@ func localEdges(buf []edge, mp orb.MultiPolygon, o orb.Point) []edge {
 	return buf
 }
 
-// interiorsMeet reports whether two polygonal geometries given as edges
+// InteriorsMeet reports whether two polygonal geometries given as edges
 // share area.
-func interiorsMeet(a, b []edge) bool {
+func InteriorsMeet(a, b []Edge) bool {
 	return entersInterior(a, b) || entersInterior(b, a)
 }
 
-// entersInterior reports whether a piece of an edge of a lies strictly
-// inside b, or along an edge of b in the same direction.
-func entersInterior(a, b []edge) bool {
+// entersInterior reports whether a piece of an Edge of a lies strictly
+// inside b, or along an Edge of b in the same direction.
+func entersInterior(a, b []Edge) bool {
 	bb := edgesBound(b).Pad(touchTol)
 	var cuts []float64
 	for _, e := range a {
@@ -90,7 +90,7 @@ func entersInterior(a, b []edge) bool {
 // boundary of b touches or crosses it, and e's own ends. Between two
 // consecutive cuts a piece of e is wholly inside b, outside it, or on its
 // boundary.
-func cutsAlong(cuts []float64, e edge, b []edge) []float64 {
+func cutsAlong(cuts []float64, e Edge, b []Edge) []float64 {
 	cuts = append(cuts, 0, 1)
 	d := sub(e.b, e.a)
 	len2 := dot(d, d)
@@ -102,11 +102,11 @@ func cutsAlong(cuts []float64, e edge, b []edge) []float64 {
 			cuts = append(cuts, t)
 		}
 	}
-	return cuts // f.b is the a of the next edge of its ring
+	return cuts // f.b is the a of the next Edge of its ring
 }
 
 // crossing returns where f crosses e at a single interior point of both.
-func crossing(e, f edge) (float64, bool) {
+func crossing(e, f Edge) (float64, bool) {
 	o1, o2 := orient(e.a, e.b, f.a), orient(e.a, e.b, f.b)
 	o3, o4 := orient(f.a, f.b, e.a), orient(f.a, f.b, e.b)
 	if !(o1 > 0 && o2 < 0 || o1 < 0 && o2 > 0) || !(o3 > 0 && o4 < 0 || o3 < 0 && o4 > 0) {
@@ -116,8 +116,8 @@ func crossing(e, f edge) (float64, bool) {
 }
 
 // insideOrAlong reports whether m lies strictly inside b (crossing
-// number), or on an edge of b that runs in direction d.
-func insideOrAlong(m, d orb.Point, b []edge) bool {
+// number), or on an Edge of b that runs in direction d.
+func insideOrAlong(m, d orb.Point, b []Edge) bool {
 	inside, onBoundary := false, false
 	for _, f := range b {
 		if distToSegment(m, f) <= touchTol {
@@ -137,7 +137,7 @@ func insideOrAlong(m, d orb.Point, b []edge) bool {
 	return inside && !onBoundary
 }
 
-func edgesBound(es []edge) orb.Bound {
+func edgesBound(es []Edge) orb.Bound {
 	if len(es) == 0 {
 		return orb.Bound{}
 	}
@@ -148,7 +148,7 @@ func edgesBound(es []edge) orb.Bound {
 	return b
 }
 
-func distToSegment(p orb.Point, e edge) float64 {
+func distToSegment(p orb.Point, e Edge) float64 {
 	d := sub(e.b, e.a)
 	t := clamp01(dot(sub(p, e.a), d) / dot(d, d))
 	return math.Hypot(p[0]-e.a[0]-t*d[0], p[1]-e.a[1]-t*d[1])

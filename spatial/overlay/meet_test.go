@@ -1,4 +1,4 @@
-package gpkg
+package overlay
 
 import (
 	"math"
@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+
+	"cadastre/sampledata"
 )
 
 // sfArea is the oracle: simplefeatures' overlay of the two geometries.
 func sfArea(t *testing.T, a, b orb.MultiPolygon, o orb.Point) float64 {
 	t.Helper()
-	area, err := intersectionArea(a, b, o)
+	area, err := IntersectionArea(a, b, o)
 	if err != nil {
 		t.Fatalf("simplefeatures: %v", err)
 	}
@@ -20,7 +22,7 @@ func sfArea(t *testing.T, a, b orb.MultiPolygon, o orb.Point) float64 {
 }
 
 func meets(a, b orb.MultiPolygon, o orb.Point) bool {
-	return interiorsMeet(localEdges(nil, a, o), localEdges(nil, b, o))
+	return InteriorsMeet(LocalEdges(nil, a, o), LocalEdges(nil, b, o))
 }
 
 func rect(e0, n0, e1, n1 float64) orb.Polygon {
@@ -41,9 +43,9 @@ func TestInteriorsMeetCases(t *testing.T) {
 		{"overlap 1 m²", sq(0, 0, 10, 10), sq(9, 9, 19, 19), true},
 		{"contained", sq(0, 0, 10, 10), sq(2, 2, 4, 4), true},
 		{"left half", sq(0, 0, 10, 10), sq(0, 0, 5, 10), true},
-		{"shared edge", sq(0, 0, 10, 10), sq(10, 0, 20, 10), false},
+		{"shared Edge", sq(0, 0, 10, 10), sq(10, 0, 20, 10), false},
 		{"T-junction", sq(0, 0, 10, 10), sq(10, 5, 20, 15), false},
-		{"part of an edge", sq(0, 0, 10, 10), sq(5, 10, 15, 20), false},
+		{"part of an Edge", sq(0, 0, 10, 10), sq(5, 10, 15, 20), false},
 		{"corner only", sq(0, 0, 10, 10), sq(10, 10, 20, 20), false},
 		{"apart", sq(0, 0, 10, 10), sq(11, 0, 20, 10), false},
 		{"fills the hole", holed, sq(10, 10, 20, 20), false},
@@ -56,10 +58,10 @@ func TestInteriorsMeetCases(t *testing.T) {
 	for _, c := range cases {
 		o := c.a.Bound().Min
 		if got := meets(c.a, c.b, o); got != c.want {
-			t.Errorf("%s: got interiorsMeet %v, want %v", c.name, got, c.want)
+			t.Errorf("%s: got InteriorsMeet %v, want %v", c.name, got, c.want)
 		}
 		if got := meets(c.b, c.a, o); got != c.want {
-			t.Errorf("%s (swapped): got interiorsMeet %v, want %v", c.name, got, c.want)
+			t.Errorf("%s (swapped): got InteriorsMeet %v, want %v", c.name, got, c.want)
 		}
 		if area := sfArea(t, c.a, c.b, o); (area > 1e-9) != c.want {
 			t.Errorf("%s: the oracle's area %g disagrees with the case", c.name, area)
@@ -75,31 +77,37 @@ func reverse(r orb.Ring) orb.Ring {
 	return out
 }
 
-// TestInteriorsMeetNeighbours: irregular neighbours sharing their edges
-// never meet, though their boxes overlap.
+// TestInteriorsMeetNeighbours: the plots of the committed sample tessellate
+// their sheets (irregular shapes, shared edges, ponds filling holes), so no
+// two of them share area, though many boxes overlap.
 func TestInteriorsMeetNeighbours(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	g := newPlotGrid(t, 1, 601234, 1191876, 3, seed)
-	for k := range gridSide * (gridSide - 1) {
-		p := g.plot(k).Geometry
-		for _, other := range []int{k + 1, k + gridSide, k + gridSide + 1, k + gridSide - 1} {
-			if other%gridSide == 0 && other == k+1 || other >= gridSide*gridSide {
+	b, err := sampledata.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairs := 0
+	for i, p := range b.Plots {
+		pb := p.Geometry.Bound()
+		for _, q := range b.Plots[i+1:] {
+			if !pb.Intersects(q.Geometry.Bound()) {
 				continue
 			}
-			q := g.plot(other).Geometry
-			o := p.Bound().Min
-			if meets(p, q, o) {
-				t.Fatalf("seed %d: cells %d and %d share only edges, but interiorsMeet says they overlap (oracle: %g m²)", seed, k, other, sfArea(t, p, q, o))
+			pairs++
+			o := pb.Min
+			if meets(p.Geometry, q.Geometry, o) {
+				t.Fatalf("plots %s and %s share only edges, but InteriorsMeet says they overlap (oracle: %g m²)", p.Key, q.Key, sfArea(t, p.Geometry, q.Geometry, o))
 			}
 		}
-		if !meets(p, p, p.Bound().Min) {
-			t.Fatalf("seed %d: cell %d does not meet itself", seed, k)
+		if !meets(p.Geometry, p.Geometry, pb.Min) {
+			t.Fatalf("plot %s does not meet itself", p.Key)
 		}
+	}
+	if pairs < 5000 {
+		t.Errorf("only %d neighbouring pairs tested", pairs)
 	}
 }
 
-// TestInteriorsMeetRandom compares interiorsMeet with the overlay on
+// TestInteriorsMeetRandom compares InteriorsMeet with the overlay on
 // random star-shaped polygons placed near each other.
 func TestInteriorsMeetRandom(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
@@ -112,7 +120,7 @@ func TestInteriorsMeetRandom(t *testing.T) {
 		o := a.Bound().Min
 		area, meet := sfArea(t, a, b, o), meets(a, b, o)
 		if area > 1e-7 && !meet || area == 0 && meet {
-			t.Fatalf("seed %d case %d: interiorsMeet %v, overlay area %g\na=%v\nb=%v", seed, i, meet, area, a, b)
+			t.Fatalf("seed %d case %d: InteriorsMeet %v, overlay area %g\na=%v\nb=%v", seed, i, meet, area, a, b)
 		}
 	}
 }
@@ -134,14 +142,17 @@ func starPolygon(rng *rand.Rand, e, n, r float64) orb.Polygon {
 }
 
 func BenchmarkInteriorsMeet(b *testing.B) {
-	g := newPlotGrid(b, 1, 601234, 1191876, 3, 42)
-	p, q := g.plot(60).Geometry, g.plot(61).Geometry
+	sample, err := sampledata.Sample()
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, q := sample.Plots[60].Geometry, sample.Plots[61].Geometry
 	o := p.Bound().Min
-	pe := localEdges(nil, p, o)
-	var qe []edge
+	pe := LocalEdges(nil, p, o)
+	var qe []Edge
 	for b.Loop() {
-		qe = localEdges(qe[:0], q, o)
-		if interiorsMeet(pe, qe) {
+		qe = LocalEdges(qe[:0], q, o)
+		if InteriorsMeet(pe, qe) {
 			b.Fatal("neighbours meet")
 		}
 	}
