@@ -15,7 +15,12 @@ build:
 
 test: tiletest webdeps ## every test; PostGIS tests skip loudly unless CADASTRE_REQUIRE_POSTGIS=1
 	$(GO) vet ./...
-	$(GO) test $(TESTFLAGS) -count=1 -timeout 20m ./...
+	env -u CADASTRE_PG_RESTART_CMD $(GO) test $(TESTFLAGS) -count=1 -timeout 20m ./...
+	@# With CADASTRE_PG_RESTART_CMD (CI: pg_ctlcluster 15 main restart), the
+	@# coherence test restarts the real database server; it runs alone, after
+	@# the parallel suite, so that no other test loses its connections.
+	@if [ -n "$$CADASTRE_PG_RESTART_CMD" ]; then \
+		$(GO) test $(TESTFLAGS) -count=1 -run 'TestPostGISTwoInstancesCoherent' -v ./cmd/cadastre; fi
 
 # The decoders of the Node tile test (tiles/node_test.go runs it), from the
 # committed lockfile; without npm the test skips loudly (fails in CI, which
