@@ -61,11 +61,13 @@ type Writer interface {
 // is stored at Commit, or nothing (Rollback, a failed chunk, a crash).
 type Tx interface {
 	// Check checks a chunk as Write would (Batch.Check with the sheets
-	// stored or written earlier in this transaction) without writing it.
+	// stored or written earlier in this transaction) without writing it,
+	// and without remembering its keys or sheets for later chunks.
 	Check(ctx context.Context, b *Batch) error
 	// Write checks and writes one chunk. On a KindInvalid error nothing of
 	// the chunk is written and Commit will refuse; the caller may go on
-	// calling Check on later chunks to report every problem at once.
+	// calling Write on later chunks (as the ingest job does) so that every
+	// problem of a file is reported, duplicates across chunks included.
 	Write(ctx context.Context, b *Batch) error
 	// CurrentKeys lists the current (non-retired) plot keys of a sheet as
 	// this transaction sees them.
