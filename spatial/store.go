@@ -42,7 +42,7 @@ type WriteResult struct {
 	Retired   int       `json:"retired"`
 	Sheets    int       `json:"sheets"` // sheets inserted or changed
 	Units     int       `json:"units"`  // units inserted or changed
-	Touched   []PlotKey `json:"-"`      // plots inserted, changed or retired
+	Touched   []PlotKey `json:"-"`      // plots inserted, changed or retired (none if the Change is Untracked)
 }
 
 // SheetLookup finds a stored sheet by key, for checks that need sheets not

@@ -24,4 +24,9 @@ type Change struct {
 	Reason string
 	Source string
 	At     time.Time // zero: the store's clock
+
+	// Untracked leaves WriteResult.Touched empty: for a writer with no
+	// read model to bring up to date (the ingest command), so that the
+	// memory of a province-sized write does not grow with its plots.
+	Untracked bool
 }

@@ -138,7 +138,10 @@ func ingestFiles(ctx context.Context, store spatial.Store, names []string, f ing
 	if err != nil {
 		return nil, err
 	}
-	change := spatial.Change{By: f.by, Reason: f.reason, Source: strings.Join(sources, "; ")}
+	// Untracked: this process keeps no read model; a serve process on the
+	// same PostGIS follows the change feed, and one on the same GeoPackage
+	// rebuilds at start.
+	change := spatial.Change{By: f.by, Reason: f.reason, Source: strings.Join(sources, "; "), Untracked: true}
 	if change.By == "" {
 		change.By = osUser()
 	}

@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 
 	"cadastre/spatial"
 )
@@ -88,17 +91,47 @@ func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []s
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{}, seen: map[spatial.SheetKey]map[int]bool{}}
+	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{},
+		queue: make(chan queued, 1), written: make(chan struct{})}
 	for _, u := range units {
 		j.units[u.Code] = u
 	}
 	j.set.Decode.Unit = func(c string) (spatial.AdminUnit, bool) { u, ok := j.units[c]; return u, ok }
+	go j.writer()
+	defer j.drain() // before the deferred Rollback: the writer must be done with tx
 	for _, in := range inputs {
 		if err := j.input(in); err != nil {
 			return j.rep, err
 		}
 	}
+	if err := j.drain(); err != nil {
+		return j.rep, err
+	}
+	sortProblems(j.rep.Problems, inputs)
 	return j.finish()
+}
+
+// sortProblems orders problems by input, then position; those of the batch
+// as a whole (no position) come last. The writer reports a chunk's problems
+// while the next chunk is being read, so they arrive out of order.
+func sortProblems(ps []spatial.Problem, inputs []Input) {
+	order := map[string]int{}
+	for i, in := range inputs {
+		if _, ok := order[in.Name]; !ok {
+			order[in.Name] = i
+		}
+	}
+	rank := func(p spatial.Problem) (int, int) {
+		if p.Index < 0 {
+			return len(inputs), 0
+		}
+		return order[p.Input], p.Index
+	}
+	slices.SortStableFunc(ps, func(a, b spatial.Problem) int {
+		ai, ax := rank(a)
+		bi, bx := rank(b)
+		return cmp.Or(cmp.Compare(ai, bi), cmp.Compare(ax, bx))
+	})
 }
 
 // job is the state of one Run.
@@ -108,12 +141,29 @@ type job struct {
 	set    Settings
 	rep    *Report
 	units  map[string]spatial.AdminUnit
-	seen   map[spatial.SheetKey]map[int]bool // plot numbers per sheet, for RetireMissing
+	seen   spatial.PlotKeySet // plot keys of the input, for RetireMissing
 	failed bool
 	chunk  spatial.Batch
 	pos    []position // input position of each plot in the chunk
 	sheetP []position // input position of each sheet in the chunk
 	file   string
+
+	// Chunks are written by the writer goroutine while the next one is
+	// read and decoded: the store's work (PostgreSQL's, mostly) and the
+	// decoding then share the two cores instead of taking turns. At most
+	// one chunk waits in the queue, so memory stays at a few chunks.
+	queue    chan queued
+	written  chan struct{} // closed when the writer has finished
+	drained  bool
+	mu       sync.Mutex // guards rep.Problems, failed and writeErr while the writer runs
+	writeErr error      // the store failed (not a problem in the data): stop
+}
+
+// queued is a chunk handed to the writer, with the input positions of its
+// plots and sheets.
+type queued struct {
+	b           spatial.Batch
+	pos, sheetP []position
 }
 
 func (j *job) input(in Input) error {
@@ -156,11 +206,13 @@ func (j *job) item(it Item) error {
 		j.set.Progress(j.rep.Features)
 	}
 	if len(it.Problems) > 0 {
+		j.mu.Lock()
 		for _, p := range it.Problems {
 			p.Input, p.Index = j.file, it.Index
 			j.rep.Problems = append(j.rep.Problems, p)
 		}
 		j.failed = true
+		j.mu.Unlock()
 		return nil
 	}
 	switch {
@@ -188,36 +240,75 @@ func (j *job) remember(k spatial.PlotKey) {
 	if !j.set.RetireMissing {
 		return
 	}
-	sk := k.SheetKey()
-	if j.seen[sk] == nil {
-		j.seen[sk] = map[int]bool{}
-	}
-	j.seen[sk][k.Plot] = true
+	j.seen.Add(k)
 }
 
-// flush checks (and unless failed or dry, writes) the chunk.
+// flush hands the chunk to the writer, which checks it (and unless failed
+// or dry, writes it). It waits while another chunk is queued, and returns
+// the store's failure if the writer met one.
 func (j *job) flush() error {
-	b := j.chunk
-	pos, sheetP := j.pos, j.sheetP
+	q := queued{b: j.chunk, pos: j.pos, sheetP: j.sheetP}
 	j.chunk, j.pos, j.sheetP = spatial.Batch{}, nil, nil
-	if len(b.Units)+len(b.Sheets)+len(b.Plots)+len(b.Retire) == 0 {
-		return nil
+	if len(q.b.Units)+len(q.b.Sheets)+len(q.b.Plots)+len(q.b.Retire) == 0 {
+		return j.failure()
 	}
-	// Write even after a failed chunk: the store will not commit anyway, and
-	// only Write remembers keys and sheets, so duplicates and sheets of later
-	// chunks are still reported exactly.
-	err := j.tx.Write(j.ctx, &b)
-	if spatial.KindOf(err) != spatial.KindInvalid {
+	if err := j.failure(); err != nil {
 		return err
 	}
-	j.failed = true
-	for _, p := range spatial.ProblemsOf(err) {
-		j.rep.Problems = append(j.rep.Problems, locate(p, pos, sheetP))
+	select {
+	case j.queue <- q:
+		return nil
+	case <-j.ctx.Done():
+		return j.ctx.Err()
 	}
-	if len(spatial.ProblemsOf(err)) == 0 {
-		j.rep.Problems = append(j.rep.Problems, spatial.Problem{Index: -1, Reason: err.Error()})
+}
+
+// writer writes the queued chunks in order until the queue is closed.
+// Write runs even after a failed chunk: the store will not commit anyway,
+// and only Write remembers keys and sheets, so duplicates and sheets of
+// later chunks are still reported exactly. After a store failure it only
+// drains the queue.
+func (j *job) writer() {
+	defer close(j.written)
+	for q := range j.queue {
+		if j.failure() != nil {
+			continue
+		}
+		err := j.tx.Write(j.ctx, &q.b)
+		j.mu.Lock()
+		switch {
+		case err == nil:
+		case spatial.KindOf(err) != spatial.KindInvalid:
+			j.writeErr = err
+		default:
+			j.failed = true
+			for _, p := range spatial.ProblemsOf(err) {
+				j.rep.Problems = append(j.rep.Problems, locate(p, q.pos, q.sheetP))
+			}
+			if len(spatial.ProblemsOf(err)) == 0 {
+				j.rep.Problems = append(j.rep.Problems, spatial.Problem{Index: -1, Reason: err.Error()})
+			}
+		}
+		j.mu.Unlock()
 	}
-	return nil
+}
+
+// failure returns the store failure the writer met, if any.
+func (j *job) failure() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.writeErr
+}
+
+// drain closes the queue, waits for the writer to finish and returns its
+// store failure; calling it again only returns that failure.
+func (j *job) drain() error {
+	if !j.drained {
+		j.drained = true
+		close(j.queue)
+		<-j.written
+	}
+	return j.failure()
 }
 
 // locate rewrites a chunk problem's position into the input position.
@@ -277,21 +368,28 @@ func (j *job) overlaps() error {
 
 func (j *job) retireMissing() error {
 	var retire []spatial.PlotKey
-	for sk, nums := range j.seen {
-		keys, err := j.tx.CurrentKeys(j.ctx, sk)
+	var err error
+	j.seen.Sheets(func(sk spatial.SheetKey, has func(int) bool) {
 		if err != nil {
-			return err
+			return
+		}
+		var keys []spatial.PlotKey
+		if keys, err = j.tx.CurrentKeys(j.ctx, sk); err != nil {
+			return
 		}
 		for _, k := range keys {
-			if !nums[k.Plot] {
+			if !has(k.Plot) {
 				retire = append(retire, k)
 			}
 		}
+	})
+	if err != nil {
+		return err
 	}
 	if len(retire) == 0 {
 		return nil
 	}
-	err := j.tx.Write(j.ctx, &spatial.Batch{Retire: retire})
+	err = j.tx.Write(j.ctx, &spatial.Batch{Retire: retire})
 	if spatial.KindOf(err) == spatial.KindInvalid {
 		j.failed = true
 		j.rep.Problems = append(j.rep.Problems, spatial.ProblemsOf(err)...)

@@ -126,6 +126,9 @@ func (w *writer) finish(ctx context.Context) error {
 // interned: a million touched keys then share a few strings instead of
 // keeping one small allocation each.
 func (w *writer) touch(k spatial.PlotKey) {
+	if w.change.Untracked {
+		return
+	}
 	k.Unit = unique.Make(k.Unit).Value()
 	w.res.Touched = append(w.res.Touched, k)
 }

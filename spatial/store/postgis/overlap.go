@@ -3,11 +3,13 @@ package postgis
 import (
 	"cmp"
 	"context"
-	"slices"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
+	"cadastre/spatial/store/internal/overlapfind"
 )
 
 // CurrentKeys lists the current, not retired plot keys of a sheet as this
@@ -32,61 +34,164 @@ func (t *Tx) CurrentKeys(ctx context.Context, sheet spatial.SheetKey) ([]spatial
 	return keys, nil
 }
 
-// overlapsSQL pairs each current plot written by change $1 with the current
-// plots of its zone whose interiors overlap it by more than $2 m², on the
-// plane of the zone (SRID = epsg). Candidates come from the GiST index on
-// geom, in a nested loop driven by plots_change_seq; a pair of two written
-// plots is kept once (a.id < b.id). "coalesce(valid_to, 'infinity') =
-// 'infinity'" says valid_to IS NULL in words the planner cannot match with
-// the partial index plots_current_key: on a table without statistics (a
-// first load) it would otherwise AND each GiST probe with a scan of that
-// whole index, making the query quadratic. The bounding-box test is a
-// cheap necessary condition: boxes that meet only on an edge (neighbours
-// on a grid) or overlap by less than $2 skip the GEOS intersection.
-const overlapsSQL = `SELECT a.unit, a.sheet, a.plot, b.unit, b.sheet, b.plot, ST_Area(ST_Intersection(a.geom, b.geom))
-FROM plots a
-JOIN plots b ON b.geom && a.geom AND b.epsg = a.epsg AND b.id <> a.id AND (b.change_seq <> $1 OR a.id < b.id)
-CROSS JOIN LATERAL (SELECT
-	least(ST_XMax(a.geom), ST_XMax(b.geom)) - greatest(ST_XMin(a.geom), ST_XMin(b.geom)) AS w,
-	least(ST_YMax(a.geom), ST_YMax(b.geom)) - greatest(ST_YMin(a.geom), ST_YMin(b.geom)) AS h) box
-WHERE a.change_seq = $1 AND NOT a.retired AND coalesce(a.valid_to, 'infinity') = 'infinity'
-	AND NOT b.retired AND coalesce(b.valid_to, 'infinity') = 'infinity'
-	AND box.w > 0 AND box.h > 0 AND box.w * box.h * (1 + 1e-9) > $2
-	AND ST_Area(ST_Intersection(a.geom, b.geom)) > $2`
+// Overlaps walks the plots written in this transaction (rows of its change
+// seq, in id order: file order, usually spatially coherent) a page at a
+// time, so that memory does not grow with the batch. For each page one
+// round trip fetches the current plots around it: the page's plots are
+// grouped by sheet, and a GiST probe per group's bound returns the plots
+// there, the page's own among them. overlapfind
+// then measures the pairs in Go: a box test, the edge test "do the
+// interiors meet", and an exact overlay only when they do. (PostGIS's
+// ST_Intersection on every pair of neighbours sharing an edge made this
+// most of a province's ingest time.)
+const writtenPage = 2048 // written plots per page
+
+// boundColumns read a geometry's exact bound (box3d), not the index's
+// float4 box.
+const boundColumns = `ST_XMin(p.geom), ST_YMin(p.geom), ST_XMax(p.geom), ST_YMax(p.geom)`
 
 // Overlaps lists the pairs of current plots, at least one of them written
 // (inserted or changed) in this transaction, in the same zone, whose
-// interiors overlap by more than minArea m² on the plane. Each pair comes
-// once, A before B by key; pairs are sorted. One set-based query covers
-// every plot of the transaction.
+// interiors overlap by more than minArea m² on the plane (a negative
+// minArea counts as 0). Each pair comes once, A before B by key; pairs are
+// sorted.
 func (t *Tx) Overlaps(ctx context.Context, minArea float64) ([]spatial.Overlap, error) {
 	if err := t.usable(); err != nil {
 		return nil, err
 	}
-	out, err := t.queryOverlaps(ctx, minArea)
-	if err != nil {
+	f := overlapfind.New(minArea, decodeMultiPolygon)
+	if err := t.findOverlaps(ctx, f); err != nil {
 		return nil, t.readErr(err, "find overlaps")
 	}
-	slices.SortFunc(out, func(x, y spatial.Overlap) int {
-		return cmp.Or(compareKeys(x.A, y.A), compareKeys(x.B, y.B))
-	})
-	return out, nil
+	return f.Result(), nil
 }
 
-// queryOverlaps runs overlapsSQL and orders each pair by key.
-func (t *Tx) queryOverlaps(ctx context.Context, minArea float64) ([]spatial.Overlap, error) {
-	rows, err := t.tx.Query(ctx, overlapsSQL, t.seq, minArea)
-	if err != nil {
-		return nil, err
+// writtenPlot is a current plot this transaction wrote: id, sheet, zone
+// and bound.
+type writtenPlot struct {
+	id    int64
+	sheet spatial.SheetKey
+	epsg  int
+	bound orb.Bound
+}
+
+// findOverlaps visits the written plots page by page: ranges of ids from
+// the first to the last of this transaction (found through
+// plots_change_seq), walked on the primary key. Writers take turns, so
+// nearly every id in the range is this transaction's; "+ 0" keeps the
+// planner off plots_change_seq for the pages.
+func (t *Tx) findOverlaps(ctx context.Context, f *overlapfind.Finder) error {
+	var first, last *int64
+	if err := t.tx.QueryRow(ctx, `SELECT min(id), max(id) FROM plots WHERE change_seq = $1`, t.seq).Scan(&first, &last); err != nil || first == nil {
+		return err
 	}
-	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (spatial.Overlap, error) {
-		var o spatial.Overlap
-		err := row.Scan(&o.A.Unit, &o.A.Sheet, &o.A.Plot, &o.B.Unit, &o.B.Sheet, &o.B.Plot, &o.Area)
-		if compareKeys(o.A, o.B) > 0 {
-			o.A, o.B = o.B, o.A
+	for lo := *first; lo <= *last; lo += writtenPage {
+		rows, err := t.tx.Query(ctx, `SELECT p.id, p.unit, p.sheet, p.epsg, `+boundColumns+` FROM plots p
+			WHERE p.id >= $1 AND p.id < $2 AND p.change_seq + 0 = $3 AND p.valid_to IS NULL AND NOT p.retired`,
+			lo, lo+writtenPage, t.seq)
+		if err != nil {
+			return err
 		}
-		return o, err
-	})
+		page, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (writtenPlot, error) {
+			var w writtenPlot
+			err := row.Scan(&w.id, &w.sheet.Unit, &w.sheet.Number, &w.epsg,
+				&w.bound.Min[0], &w.bound.Min[1], &w.bound.Max[0], &w.bound.Max[1])
+			return w, err
+		})
+		if err != nil {
+			return err
+		}
+		if len(page) > 0 {
+			if err := t.visitPage(ctx, f, page); err != nil {
+				return err
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// group is the written plots of one sheet in a page.
+type group struct {
+	epsg  int
+	bound orb.Bound
+}
+
+// visitPage fetches the current plots around a page of written plots and
+// measures the overlaps, zone by zone.
+func (t *Tx) visitPage(ctx context.Context, f *overlapfind.Finder, page []writtenPlot) error {
+	groups := map[spatial.SheetKey]*group{}
+	for _, w := range page {
+		if g, ok := groups[w.sheet]; ok && g.epsg == w.epsg {
+			g.bound = g.bound.Union(w.bound)
+			continue
+		}
+		groups[w.sheet] = &group{epsg: w.epsg, bound: w.bound} // a plot of another zone on the sheet cannot be (Batch.Check)
+	}
+	// One GiST probe per group, sent together as one batch (one round
+	// trip): a join over the groups would leave the plan to statistics a
+	// first load does not have yet (a sequential scan per page).
+	batch := &pgx.Batch{}
+	for _, g := range groups {
+		batch.Queue(`SELECT p.id, p.unit, p.sheet, p.plot, p.epsg, p.change_seq, `+boundColumns+`, ST_AsBinary(p.geom)
+			FROM plots p WHERE p.geom && ST_MakeEnvelope($1, $2, $3, $4, $5) AND p.epsg = $5
+				AND coalesce(p.valid_to, 'infinity') = 'infinity' AND NOT p.retired`,
+			g.bound.Min[0], g.bound.Min[1], g.bound.Max[0], g.bound.Max[1], g.epsg)
+	}
+	// "coalesce(valid_to, 'infinity') = 'infinity'" says valid_to IS NULL
+	// in words the planner cannot match with the partial index
+	// plots_current_key: on a table without statistics it would otherwise
+	// AND each GiST probe with a scan of that whole index.
+	around := map[int64]*overlapfind.Plot{}
+	zones := map[int][]*overlapfind.Plot{}
+	res := t.tx.SendBatch(ctx, batch)
+	for range groups {
+		rows, err := res.Query()
+		if err != nil {
+			res.Close()
+			return err
+		}
+		for rows.Next() {
+			var id, seq int64
+			var zone int
+			p := &overlapfind.Plot{}
+			if err := rows.Scan(&id, &p.Key.Unit, &p.Key.Sheet, &p.Key.Plot, &zone, &seq,
+				&p.Bound.Min[0], &p.Bound.Min[1], &p.Bound.Max[0], &p.Bound.Max[1], &p.Raw); err != nil {
+				rows.Close()
+				res.Close()
+				return err
+			}
+			if _, dup := around[id]; dup { // near the border of two groups
+				continue
+			}
+			p.Written = seq == t.seq
+			around[id] = p
+			zones[zone] = append(zones[zone], p)
+		}
+		if err := rows.Err(); err != nil {
+			res.Close()
+			return err
+		}
+	}
+	if err := res.Close(); err != nil {
+		return err
+	}
+	written := map[int][]*overlapfind.Plot{}
+	for _, w := range page {
+		p, ok := around[w.id]
+		if !ok {
+			return fmt.Errorf("written plot row %d not found around its own bound", w.id)
+		}
+		written[w.epsg] = append(written[w.epsg], p)
+	}
+	for zone, ps := range written {
+		if err := f.VisitPage(ps, zones[zone]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // compareKeys orders plot keys by unit, sheet and plot number.

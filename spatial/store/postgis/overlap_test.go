@@ -1,12 +1,17 @@
 package postgis_test
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"cadastre/internal/pgtest"
 	"cadastre/spatial"
+	"cadastre/spatial/store/postgis"
 	"cadastre/spatial/store/storetest"
 )
 
@@ -82,4 +87,96 @@ func sameOverlaps(got, want []spatial.Overlap) bool {
 		}
 	}
 	return true
+}
+
+// TestPostGISTxOverlapsAgreeWithPostGIS writes more plots than one page of
+// the overlap search (two sheets of irregular neighbours sharing edges,
+// changed versions of stored plots, extra plots laid over others) and
+// compares what Overlaps finds in Go with PostGIS's own ST_Intersection
+// over every pair of current plots the transaction touched.
+func TestPostGISTxOverlapsAgreeWithPostGIS(t *testing.T) {
+	url := pgtest.New(t)
+	s, err := postgis.Open(ctx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	g1 := storetest.NewPlotGrid(t, 1, 601234, 1191876, 2.5, 1)
+	g2 := storetest.NewPlotGrid(t, 2, 601734, 1191876, 2.5, 2) // east of g1, sharing its border
+	n := storetest.GridSide * storetest.GridSide
+	if _, err := s.Write(ctx(t), &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{g1.Sheet},
+		Plots: g1.Plots(0, n), Change: spatial.Change{By: "t", Reason: "stored"}}); err != nil {
+		t.Fatal(err)
+	}
+	tx := begin(t, s)
+	for from := 0; from < n; from += 1000 {
+		b := &spatial.Batch{Plots: g2.Plots(from, min(from+1000, n))}
+		if from == 0 {
+			b.Sheets = []*spatial.Sheet{g2.Sheet}
+		}
+		writeChunk(t, tx, b)
+	}
+	// New versions of stored plots: one pushes a corner into its
+	// neighbours, one on the eastern border into g2's first column.
+	push := func(g storetest.PlotGrid, k int, dx, dy float64) *spatial.Plot {
+		p := g.Plot(k)
+		r := p.Geometry[0][0]
+		r[2] = orb.Point{r[2][0] + dx, r[2][1] + dy}
+		return p
+	}
+	extra := func(g storetest.PlotGrid, number, k int, side float64) *spatial.Plot {
+		i, j := k%storetest.GridSide, k/storetest.GridSide
+		a, c := g.Vertex(i, j), g.Vertex(i+1, j+1)
+		m := orb.Point{(a[0] + c[0]) / 2, (a[1] + c[1]) / 2}
+		return storetest.Square(g.Sheet.Key.Unit, g.Sheet.Key.Number, number, g.Sheet.EPSG, m[0]-side/2, m[1]-side/2, side)
+	}
+	writeChunk(t, tx, &spatial.Batch{Plots: []*spatial.Plot{
+		push(g1, 60, 1, 1),
+		push(g1, 2*storetest.GridSide-1, 0.5, 0.5), // the last cell of the second row, on the border with g2
+		extra(g2, n+1, 7, 2),                       // over a cell of the first page
+		extra(g2, n+2, n-3, 2),                     // over a cell of the second page
+		extra(g2, n+3, 1200, 0.05),                 // 0.0025 m²: below the threshold
+	}})
+	got, err := tx.Overlaps(ctx(t), 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx(t))
+	rows, err := conn.Query(ctx(t), `SELECT a.unit, a.sheet, a.plot, b.unit, b.sheet, b.plot, ST_Area(ST_Intersection(a.geom, b.geom))
+		FROM plots a JOIN plots b ON b.geom && a.geom AND b.epsg = a.epsg AND b.id <> a.id
+		WHERE a.change_seq = (SELECT max(seq) FROM changes) AND a.valid_to IS NULL AND NOT a.retired
+			AND b.valid_to IS NULL AND NOT b.retired
+			AND (b.change_seq <> a.change_seq OR a.id < b.id)
+			AND ST_Area(ST_Intersection(a.geom, b.geom)) > 0.01`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (spatial.Overlap, error) {
+		var o spatial.Overlap
+		err := row.Scan(&o.A.Unit, &o.A.Sheet, &o.A.Plot, &o.B.Unit, &o.B.Sheet, &o.B.Plot, &o.Area)
+		if o.B.Unit < o.A.Unit || o.B.Unit == o.A.Unit && (o.B.Sheet < o.A.Sheet || o.B.Sheet == o.A.Sheet && o.B.Plot < o.A.Plot) {
+			o.A, o.B = o.B, o.A
+		}
+		return o, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(want, func(x, y spatial.Overlap) int {
+		return cmp.Or(cmp.Compare(x.A.Unit, y.A.Unit), cmp.Compare(x.A.Sheet, y.A.Sheet), cmp.Compare(x.A.Plot, y.A.Plot),
+			cmp.Compare(x.B.Unit, y.B.Unit), cmp.Compare(x.B.Sheet, y.B.Sheet), cmp.Compare(x.B.Plot, y.B.Plot))
+	})
+	if len(want) < 5 {
+		t.Fatalf("PostGIS finds only %d overlaps: the test data lost its overlaps: %v", len(want), want)
+	}
+	if !sameOverlaps(got, want) {
+		t.Errorf("Overlaps found in Go differ from PostGIS's:\n got  %v\n want %v", got, want)
+	}
 }

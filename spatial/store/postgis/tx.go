@@ -18,10 +18,11 @@ var (
 // Tx is a write transaction fed in chunks (spatial.Tx): one PostgreSQL
 // transaction that holds the write lock from Begin to Commit or Rollback,
 // so a file of any size is stored whole or not at all, and a process killed
-// midway leaves nothing. Go memory is one chunk plus, per plot written,
-// its key (packed in 8 bytes, about 16 with the set's slack, to refuse a
-// key written twice) and its entry in WriteResult.Touched: about 75 MB for
-// a million plots. A Tx is not safe for concurrent use.
+// midway leaves nothing. Go memory is one chunk plus the keys given to
+// Write (a bitmap per sheet, spatial.PlotKeySet: about one bit a plot, to
+// refuse a key written twice) and, unless the change is Untracked, the
+// list of plots touched (WriteResult.Touched). A Tx is not safe for
+// concurrent use.
 type Tx struct {
 	tx      pgx.Tx
 	writing chan struct{} // Store.writing, held until the end
@@ -29,7 +30,7 @@ type Tx struct {
 	v       spatial.Version // the stamp of every version written
 	seq     int64           // the change seq of every version written
 	res     spatial.WriteResult
-	keys    keySet                              // plot keys given to Write
+	keys    spatial.PlotKeySet                  // plot keys given to Write
 	sheets  map[spatial.SheetKey]*spatial.Sheet // sheets given to Write
 	failed  error                               // the first failure: Commit refuses
 	nFailed int                                 // chunks that failed
@@ -69,8 +70,8 @@ func (s *Store) Begin(ctx context.Context, c spatial.Change) (spatial.Tx, error)
 	}
 	return &Tx{
 		tx: tx, writing: s.writing, change: c, seq: seq,
-		v:    spatial.Version{ValidFrom: at, ChangedBy: c.By, Reason: c.Reason, Source: c.Source},
-		keys: newKeySet(), sheets: map[spatial.SheetKey]*spatial.Sheet{},
+		v:      spatial.Version{ValidFrom: at, ChangedBy: c.By, Reason: c.Reason, Source: c.Source},
+		sheets: map[spatial.SheetKey]*spatial.Sheet{},
 	}, nil
 }
 
@@ -149,12 +150,12 @@ const repeatedKey = "plot key already written or retired by an earlier chunk of 
 func (t *Tx) repeats(b *spatial.Batch, record bool) []spatial.Problem {
 	var probs []spatial.Problem
 	for i, p := range b.Plots {
-		if t.keys.has(p.Key) {
+		if t.keys.Has(p.Key) {
 			probs = append(probs, spatial.Problem{Index: i, Feature: p.Key.String(), Field: "key", Reason: repeatedKey})
 		}
 	}
 	for i, k := range b.Retire {
-		if t.keys.has(k) {
+		if t.keys.Has(k) {
 			probs = append(probs, spatial.Problem{Index: -1, Feature: k.String(), Field: fmt.Sprintf("retire[%d]", i), Reason: repeatedKey})
 		}
 	}
@@ -176,10 +177,10 @@ func (t *Tx) repeats(b *spatial.Batch, record bool) []spatial.Problem {
 // as missing (Commit refuses anyway).
 func (t *Tx) remember(b *spatial.Batch) {
 	for _, p := range b.Plots {
-		t.keys.add(p.Key)
+		t.keys.Add(p.Key)
 	}
 	for _, k := range b.Retire {
-		t.keys.add(k)
+		t.keys.Add(k)
 	}
 	for _, sh := range b.Sheets {
 		if _, ok := t.sheets[sh.Key]; !ok {
@@ -255,7 +256,9 @@ func (t *Tx) add(c *chunk, units int) {
 	r.Changed += pp.changed
 	r.Unchanged += pp.unchanged
 	r.Retired += pp.retired
-	r.Touched = append(r.Touched, pp.touched...)
+	if !t.change.Untracked {
+		r.Touched = append(r.Touched, pp.touched...)
+	}
 }
 
 // Commit logs the change (one changes row with the totals, unless nothing
