@@ -3,6 +3,7 @@ package extract
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
+	"cadastre/spatial/extract/remeasure"
 )
 
 // polygon returns a star-free n-gon of radius ~r around (cx, cy) in local
@@ -65,36 +67,51 @@ func reverseSide(pts []orb.Point, end orb.Point) []orb.Point {
 // BenchmarkCheck measures one validation (matching, tables, rules and
 // the overlays with the 8 cells around, 4 of them sharing a side) for
 // plots of 4 to 200 vertices, reporting p50 and p99 besides the mean.
-// Issue 6 targets p99 < 10 ms.
+// Issue 6 targets p99 < 10 ms. noisy moves two vertices in three by a
+// few millimetres and keeps the third exactly (shared points); the
+// all-moved cases move every vertex by 2 cm of noise, as a field survey
+// does. At 200 vertices both still meet an overlay: a gap within the
+// margin of a rounding step (noisy), millimetre points 1e-10 m off the
+// cells' 1:16 zigzag edges (all-moved). cmd/extractbench measures
+// generated plots with their real neighbours.
 func BenchmarkCheck(b *testing.B) {
 	p := mustProfile(&testing.T{}, DefaultProfile)
-	for _, n := range []int{4, 20, 52, 200} {
-		b.Run(fmt.Sprintf("vertices=%d", n), func(b *testing.B) {
-			stored := storedPlot(orb.MultiPolygon{{cell(0, 0, n/4)}}, 0)
-			meas := Boundary{EPSG: 9210, Geometry: orb.MultiPolygon{{noisy(cell(0, 0, n/4))}}}
-			var ns []Neighbour
-			for di := -1; di <= 1; di++ {
-				for dj := -1; dj <= 1; dj++ {
-					if di != 0 || dj != 0 {
-						ns = append(ns, Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 100 + 3*di + dj},
-							Geometry: orb.MultiPolygon{{cell(di, dj, n/4)}}})
-					}
-				}
+	for _, all := range []bool{false, true} {
+		for _, n := range []int{4, 20, 52, 200} {
+			name := fmt.Sprintf("vertices=%d", n)
+			meas := orb.MultiPolygon{{noisy(cell(0, 0, n/4))}}
+			if all {
+				name += ",all-moved"
+				meas = remeasure.Jitter(rand.New(rand.NewPCG(1, uint64(n))), orb.MultiPolygon{{cell(0, 0, n/4)}}, 0.02)
 			}
-			in := &Input{Stored: stored, Measured: meas, Scale: 1000, Neighbours: ns}
-			times := make([]time.Duration, 0, b.N)
-			for b.Loop() {
-				t0 := time.Now()
-				if _, err := Check(in, p); err != nil {
-					b.Fatal(err)
-				}
-				times = append(times, time.Since(t0))
-			}
-			slices.Sort(times)
-			b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "p99-µs")
-		})
+			b.Run(name, func(b *testing.B) { benchCheck(b, p, n, meas) })
+		}
 	}
+}
+
+func benchCheck(b *testing.B, p *Profile, n int, meas orb.MultiPolygon) {
+	stored := storedPlot(orb.MultiPolygon{{cell(0, 0, n/4)}}, 0)
+	var ns []Neighbour
+	for di := -1; di <= 1; di++ {
+		for dj := -1; dj <= 1; dj++ {
+			if di != 0 || dj != 0 {
+				ns = append(ns, Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 100 + 3*di + dj},
+					Geometry: orb.MultiPolygon{{cell(di, dj, n/4)}}})
+			}
+		}
+	}
+	in := &Input{Stored: stored, Measured: Boundary{EPSG: 9210, Geometry: meas}, Scale: 1000, Neighbours: ns}
+	times := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := Check(in, p); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(t0))
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "p99-µs")
 }
 
 // TestBenchCells keeps the benchmark honest: its cells are valid, share

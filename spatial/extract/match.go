@@ -18,7 +18,13 @@ type vertex struct {
 
 // vertices lists the vertices of every ring, without closing points.
 func vertices(mp orb.MultiPolygon, b *Boundary) []vertex {
-	var out []vertex
+	n := 0
+	for _, p := range mp {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	out := make([]vertex, 0, n)
 	for pi, p := range mp {
 		for ri, r := range p {
 			n := len(r)

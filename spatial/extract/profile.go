@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cadastre/spatial"
 	"cadastre/spatial/grid"
@@ -123,17 +124,45 @@ type Systematic struct {
 	MinShiftOfLimit float64 `json:"min_shift_of_limit"` // smallest shift reported, in position limits
 }
 
-// LoadProfile returns the embedded profile of that name.
+// LoadProfile returns the embedded profile of that name. The profiles are
+// parsed once (parsing one costs more than checking a 20-vertex plot);
+// each call returns its own copy of the Profile value, whose tables are
+// shared: read them, do not change them.
 func LoadProfile(name string) (*Profile, error) {
 	if name == "" {
 		name = DefaultProfile
 	}
-	b, err := profileFiles.ReadFile("profiles/" + name + ".json")
-	if err != nil || strings.ContainsAny(name, "/\\") {
+	e, ok := embeddedProfiles()[name]
+	if !ok || strings.ContainsAny(name, "/\\") {
 		return nil, spatial.Errorf(spatial.KindInvalid, "unknown tolerance profile %q: want one of %s", name, strings.Join(ProfileNames(), ", "))
 	}
-	return ParseProfile(b)
+	if e.err != nil {
+		return nil, e.err
+	}
+	p := *e.p
+	return &p, nil
 }
+
+// parsedProfile is an embedded profile file, parsed.
+type parsedProfile struct {
+	p   *Profile
+	err error
+}
+
+// embeddedProfiles parses the embedded profile files, once: they are part
+// of the binary.
+var embeddedProfiles = sync.OnceValue(func() map[string]parsedProfile {
+	out := map[string]parsedProfile{}
+	for _, name := range ProfileNames() {
+		b, err := profileFiles.ReadFile("profiles/" + name + ".json")
+		if err == nil {
+			var e parsedProfile
+			e.p, e.err = ParseProfile(b)
+			out[name] = e
+		}
+	}
+	return out
+})
 
 // ProfileNames lists the embedded profiles.
 func ProfileNames() []string {

@@ -4,6 +4,13 @@
 // served here answers it without a full overlay) runs first, and the
 // overlay itself comes from simplefeatures, on coordinates shifted near the
 // origin so that VN-2000 magnitudes (10^6 m) stay out of the products.
+//
+// The same edge cuts also give, in microseconds where an overlay takes a
+// millisecond at 200 vertices, the shared area of two plots (SharedArea,
+// with an error bound) and, when the boundaries only cross, the parts of
+// one left out by the other as the overlay would return them
+// (DifferencePieces); spatial/extract uses them and asks the overlay only
+// when their answer is not certain to round the same (issue 6).
 package overlay
 
 import (
