@@ -12,9 +12,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
-	"cadastre/spatial/crs"
 	"cadastre/spatial/extract"
-	"cadastre/spatial/index"
 )
 
 // maxExtractBytes limits an extract submission: a boundary of a few
@@ -145,27 +143,7 @@ func (s *Server) neighbours(stored *spatial.Plot, measured orb.MultiPolygon) []e
 	if s.index == nil || !s.index.Ready() {
 		return nil
 	}
-	z, ok := crs.ZoneByEPSG(stored.EPSG)
-	if !ok {
-		return nil
-	}
-	b := stored.Geometry.Bound().Union(measured.Bound()).Pad(5)
-	var mb orb.Bound
-	for i, c := range []orb.Point{b.Min, b.Max, {b.Min[0], b.Max[1]}, {b.Max[0], b.Min[1]}} {
-		x, y := crs.LonLatToMercator(z.ToWGS84(c[0], c[1]))
-		if i == 0 {
-			mb = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}
-		}
-		mb = mb.Extend(orb.Point{x, y})
-	}
-	var out []extract.Neighbour
-	s.index.Snapshot().SearchPlots(mb.Pad(1), func(p *index.Plot) bool {
-		if p.Key != stored.Key && int(p.EPSG) == stored.EPSG {
-			out = append(out, extract.Neighbour{Key: p.Key, Geometry: p.Geometry})
-		}
-		return true
-	})
-	return out
+	return extract.NeighboursIn(s.index.Snapshot(), stored, measured)
 }
 
 // handleGetExtract answers GET /api/v1/extracts/{id}: the submission, its

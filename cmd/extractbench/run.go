@@ -19,7 +19,6 @@ import (
 
 	"cadastre/sampledata"
 	"cadastre/spatial"
-	"cadastre/spatial/crs"
 	"cadastre/spatial/extract"
 	"cadastre/spatial/extract/remeasure"
 	"cadastre/spatial/index"
@@ -185,7 +184,7 @@ func validate(snap *index.Snapshot, s submission) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
-	in.Neighbours = neighbours(snap, stored, in.Measured.Geometry)
+	in.Neighbours = extract.NeighboursIn(snap, stored, in.Measured.Geometry)
 	t1 := time.Now()
 	rep, err := extract.Check(in, st.Profile)
 	if err != nil {
@@ -208,34 +207,6 @@ func storedPlot(p *index.Plot) *spatial.Plot {
 		LandUse: p.LandUse, LegalArea: p.LegalArea, Area: p.Area}
 	sp.Version.Version = int(p.Version)
 	return sp
-}
-
-// neighbours is the search of api.(*Server).neighbours: the current plots
-// of the read model whose Web Mercator bound meets the stored and
-// measured boundaries' bound padded by 5 m (and 1 m in Web Mercator), on
-// the plot's plane, the plot itself left out.
-func neighbours(snap *index.Snapshot, stored *spatial.Plot, measured orb.MultiPolygon) []extract.Neighbour {
-	z, ok := crs.ZoneByEPSG(stored.EPSG)
-	if !ok {
-		return nil
-	}
-	b := stored.Geometry.Bound().Union(measured.Bound()).Pad(5)
-	var mb orb.Bound
-	for i, c := range []orb.Point{b.Min, b.Max, {b.Min[0], b.Max[1]}, {b.Max[0], b.Min[1]}} {
-		x, y := crs.LonLatToMercator(z.ToWGS84(c[0], c[1]))
-		if i == 0 {
-			mb = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}
-		}
-		mb = mb.Extend(orb.Point{x, y})
-	}
-	var out []extract.Neighbour
-	snap.SearchPlots(mb.Pad(1), func(p *index.Plot) bool {
-		if p.Key != stored.Key && int(p.EPSG) == stored.EPSG {
-			out = append(out, extract.Neighbour{Key: p.Key, Geometry: p.Geometry})
-		}
-		return true
-	})
-	return out
 }
 
 // loadavg returns the 1-minute load average, or "?".
