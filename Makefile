@@ -5,7 +5,7 @@ GOFLAGS ?=
 TESTFLAGS ?=
 BENCHTIME ?= 1x
 
-.PHONY: run test tiletest webdeps bench lint build clean sample
+.PHONY: run test tiletest webdeps bench bench-full lint build clean sample
 
 run: webdeps ## the service on ./data/cadastre.gpkg with the sample commune, on http://127.0.0.1:8080
 	$(GO) run ./cmd/cadastre serve
@@ -45,6 +45,8 @@ PLOTS ?= 500000
 bench-full: ## the comparisons against PostGIS and GDAL on generated data (PLOTS=3300000 for a province)
 	$(GO) run ./cmd/cadbench ingest --plots 1000000
 	$(GO) run ./cmd/cadbench lookup --plots $(PLOTS)
+	$(GO) run ./cmd/tilebench -plots $(PLOTS)
+	$(GO) run ./cmd/extractbench -plots $(PLOTS) -per-class 2000
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
