@@ -26,22 +26,22 @@ func (ix *Index) CatchUp(ctx context.Context, feed spatial.ChangeFeed) ([]Touche
 
 // Sync brings the index up to date after a write made by this instance:
 // through the change feed when the store has one (PostGIS), otherwise by
-// reading back the plots the write touched (GeoPackage, one instance).
+// reading back the plots the write touched (GeoPackage, one instance): one
+// query each for a small write, one pass over the store's plots for a
+// large one (an HTTP ingest of a province touches every plot).
 func (ix *Index) Sync(ctx context.Context, store spatial.Store, res spatial.WriteResult) ([]Touched, error) {
 	if feed, ok := store.(spatial.ChangeFeed); ok {
 		return ix.CatchUp(ctx, feed)
 	}
 	var c Change
-	for _, k := range res.Touched {
-		h, err := store.Plot(ctx, k)
-		if err != nil {
-			return nil, fmt.Errorf("index: read back %s: %w", k, err)
-		}
-		if h.Current.Retired {
-			c.Retire = append(c.Retire, k)
-		} else {
-			c.Plots = append(c.Plots, h.Current)
-		}
+	var err error
+	if n := len(res.Touched); n > readBackSmall && n > ix.Snapshot().Len()/readBackShare {
+		c, err = readBackAll(ctx, store, res.Touched)
+	} else {
+		c, err = readBackEach(ctx, store, res.Touched)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if res.Sheets > 0 {
 		sheets, err := store.Sheets(ctx, "")
@@ -51,6 +51,56 @@ func (ix *Index) Sync(ctx context.Context, store spatial.Store, res spatial.Writ
 		c.Sheets = sheets
 	}
 	return ix.Apply(ctx, c), nil
+}
+
+// A write touching more than readBackSmall plots, and more than one in
+// readBackShare of those indexed, is read back in one pass over the store.
+const (
+	readBackSmall = 5000
+	readBackShare = 20
+)
+
+// readBackEach reads the touched plots one by one.
+func readBackEach(ctx context.Context, store spatial.Store, touched []spatial.PlotKey) (Change, error) {
+	var c Change
+	for _, k := range touched {
+		h, err := store.Plot(ctx, k)
+		if err != nil {
+			return c, fmt.Errorf("index: read back %s: %w", k, err)
+		}
+		if h.Current.Retired {
+			c.Retire = append(c.Retire, k)
+		} else {
+			c.Plots = append(c.Plots, h.Current)
+		}
+	}
+	return c, nil
+}
+
+// readBackAll streams the store's current plots and keeps the touched
+// ones; a touched key the stream lacks was retired.
+func readBackAll(ctx context.Context, store spatial.Store, touched []spatial.PlotKey) (Change, error) {
+	var want, found spatial.PlotKeySet
+	for _, k := range touched {
+		want.Add(k)
+	}
+	var c Change
+	err := store.EachPlot(ctx, func(p *spatial.Plot) error {
+		if want.Has(p.Key) {
+			c.Plots = append(c.Plots, p)
+			found.Add(p.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		return c, fmt.Errorf("index: read back %d plots: %w", len(touched), err)
+	}
+	for _, k := range touched {
+		if !found.Has(k) {
+			c.Retire = append(c.Retire, k)
+		}
+	}
+	return c, nil
 }
 
 // Follow keeps the index current with writes made by other instances until
