@@ -2,7 +2,9 @@ package postgis
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
@@ -113,4 +115,107 @@ func polygonLonLat(p orb.Polygon, zone crs.Zone) orb.Polygon {
 		out[i] = nr
 	}
 	return out
+}
+
+// wkbBound returns the bound of a WKB polygon or multipolygon (as
+// ST_AsBinary writes them) by walking its coordinates, without building
+// the geometry: the overlap search needs the bounds of every plot around a
+// page but the geometry of only a few. Hand-written because go-geom and orb
+// decode whole geometries; PostGIS's ST_XMin and friends cost more than
+// this and the row they read.
+func wkbBound(b []byte) (orb.Bound, error) {
+	r := wkbReader{b: b}
+	bound := orb.Bound{Min: orb.Point{math.Inf(1), math.Inf(1)}, Max: orb.Point{math.Inf(-1), math.Inf(-1)}}
+	polygon := func() {
+		rings := r.uint32()
+		for range rings {
+			n := r.uint32()
+			if r.err != nil || uint64(n)*16 > uint64(len(r.b)-r.at) {
+				r.fail()
+				return
+			}
+			for range n {
+				x, y := r.float64(), r.float64()
+				bound.Min[0], bound.Min[1] = math.Min(bound.Min[0], x), math.Min(bound.Min[1], y)
+				bound.Max[0], bound.Max[1] = math.Max(bound.Max[0], x), math.Max(bound.Max[1], y)
+			}
+		}
+	}
+	switch r.header() {
+	case 3:
+		polygon()
+	case 6:
+		parts := r.uint32()
+		for range parts {
+			if r.err == nil && r.header() != 3 {
+				r.fail()
+			}
+			if r.err != nil {
+				break
+			}
+			polygon()
+		}
+	default:
+		r.fail()
+	}
+	if r.err != nil {
+		return orb.Bound{}, r.err
+	}
+	if bound.Min[0] > bound.Max[0] {
+		return orb.Bound{}, errors.New("wkb: empty geometry")
+	}
+	return bound, nil
+}
+
+// wkbReader reads the parts of a WKB geometry; the first error sticks.
+type wkbReader struct {
+	b     []byte
+	at    int
+	order binary.ByteOrder
+	err   error
+}
+
+func (r *wkbReader) fail() {
+	if r.err == nil {
+		r.err = errors.New("wkb: not a polygon or multipolygon of x, y")
+	}
+}
+
+// header reads a byte order and a geometry type (2D types only).
+func (r *wkbReader) header() uint32 {
+	if r.err != nil || r.at >= len(r.b) {
+		r.fail()
+		return 0
+	}
+	switch r.b[r.at] {
+	case 0:
+		r.order = binary.BigEndian
+	case 1:
+		r.order = binary.LittleEndian
+	default:
+		r.fail()
+		return 0
+	}
+	r.at++
+	return r.uint32()
+}
+
+func (r *wkbReader) uint32() uint32 {
+	if r.err != nil || r.at+4 > len(r.b) {
+		r.fail()
+		return 0
+	}
+	v := r.order.Uint32(r.b[r.at:])
+	r.at += 4
+	return v
+}
+
+func (r *wkbReader) float64() float64 {
+	if r.err != nil || r.at+8 > len(r.b) {
+		r.fail()
+		return 0
+	}
+	v := math.Float64frombits(r.order.Uint64(r.b[r.at:]))
+	r.at += 8
+	return v
 }
