@@ -1,13 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -75,11 +72,11 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// handleTile serves one vector tile. Tiles are cached gzip-compressed and
-// sent as they are to clients that accept gzip (every browser, MapLibre,
-// GDAL); others get them inflated, with their own ETag since the bytes
-// differ. An empty tile is a valid tile whose layers have no features,
-// with status 200 (see docs/tiles.md).
+// handleTile serves one vector tile, as the cache gives it: raw on its
+// first request (rendered for it alone), gzip-compressed once cached (see
+// tiles.Tile); a client that does not accept gzip gets the raw tile in any
+// case, with its own ETag since the bytes differ. An empty tile is a valid tile whose
+// layers have no features, with status 200 (see docs/tiles.md).
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 	if cors(w, r) {
 		return
@@ -95,32 +92,35 @@ func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	t, version, err := s.tiles.Tile(r.Context(), layer, addr)
+	gz := acceptsGzip(r)
+	t, version, err := s.tiles.Tile(r.Context(), layer, addr, gz)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	s.writeTile(w, r, t, version)
+	defer t.Release() // written (or failed) by then
+	s.writeTile(w, r, t, version, gz)
 }
 
 // writeTile answers a tile with its validators and cache lifetime.
-func (s *Server) writeTile(w http.ResponseWriter, r *http.Request, t tiles.Tile, version string) {
-	body, etag := t.Data, t.ETag
-	gz := acceptsGzip(r)
-	if !gz {
-		var err error
-		if body, err = gunzip(t.Data); err != nil {
-			writeError(w, r, s.log, fmt.Errorf("inflate tile: %w", err))
-			return
+func (s *Server) writeTile(w http.ResponseWriter, r *http.Request, t tiles.Tile, version string, gz bool) {
+	body, etag, encoded := t.Data, t.IdentityETag, false
+	if t.Gzip {
+		if gz {
+			etag, encoded = t.ETag, true
+		} else {
+			var err error
+			if body, err = t.MVT(); err != nil {
+				writeError(w, r, s.log, fmt.Errorf("inflate tile: %w", err))
+				return
+			}
 		}
-		etag = strings.TrimSuffix(etag, `"`) + `-identity"`
 	}
 	// Canonical keys assigned directly, constant values shared: this is
 	// the hot path of cached tiles.
 	h := w.Header()
 	h["Content-Type"] = hdrMVT
 	h["Vary"] = hdrVary
-	h["Etag"] = []string{etag}
 	h["X-Data-Version"] = []string{version}
 	h["X-Tile-Features"] = []string{strconv.Itoa(t.Features)}
 	if t.Dropped > 0 {
@@ -130,11 +130,15 @@ func (s *Server) writeTile(w http.ResponseWriter, r *http.Request, t tiles.Tile,
 	if r.URL.RawQuery != "" && r.URL.Query().Get("v") == version {
 		h["Cache-Control"] = hdrImmutable
 	}
-	if notModified(r, etag) {
+	// Either form the client holds is still current: both decode to the
+	// same tile, and the server may select either representation.
+	if m := notModified(r, etag, t.ETag, t.IdentityETag); m != "" {
+		h["Etag"] = []string{m}
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	if gz {
+	h["Etag"] = []string{etag}
+	if encoded {
 		h["Content-Encoding"] = hdrGzip
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
@@ -174,27 +178,25 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// notModified reports whether If-None-Match names the current ETag.
-func notModified(r *http.Request, etag string) bool {
+// notModified returns the ETag among etags that If-None-Match names ("*"
+// names the first), or "" if none.
+func notModified(r *http.Request, etags ...string) string {
 	inm := r.Header.Get("If-None-Match")
 	if inm == "" {
-		return false
+		return ""
 	}
 	for _, t := range strings.Split(inm, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" {
+			return etags[0]
+		}
+		for _, e := range etags {
+			if t == e {
+				return e
+			}
 		}
 	}
-	return false
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
+	return ""
 }
 
 // handleTileJSON serves the TileJSON 3.0 of a tileset; its tile URL
@@ -256,7 +258,7 @@ func (s *Server) writeTileDoc(w http.ResponseWriter, r *http.Request, v any) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", cacheShort)
 	h.Set("ETag", etag)
-	if notModified(r, etag) {
+	if notModified(r, etag) != "" {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}

@@ -99,11 +99,26 @@ func TestTileHTTP(t *testing.T) {
 	srv, tc, tl := tileServer(t, true)
 	version, _ := tc.Version()
 	url := tileURL(srv, "plots", tl, "mvt")
+	// The first request gets the tile raw, rendered for it alone, whatever
+	// it accepts.
 	resp, body := fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
 	h := resp.Header
-	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
+	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
 		h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Vary") != "Accept-Encoding" || h.Get("X-Data-Version") != version {
-		t.Fatalf("gzip tile: %d %v", resp.StatusCode, h)
+		t.Fatalf("first (rendering) request: %d %v", resp.StatusCode, h)
+	}
+	if ls, err := mvt.Unmarshal(body); err != nil || len(ls) != 2 || len(ls[0].Features) == 0 {
+		t.Fatalf("decode the raw tile: %v", err)
+	}
+	rawTag := h.Get("ETag")
+	// Asked again, it is rendered, compressed and cached, and sent
+	// compressed from then on.
+	for range 2 {
+		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
+		h = resp.Header
+		if resp.StatusCode != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Vary") != "Accept-Encoding" || h.Get("X-Data-Version") != version {
+			t.Fatalf("gzip tile: %d %v", resp.StatusCode, h)
+		}
 	}
 	if h.Get("Cache-Control") != "public, max-age=60" {
 		t.Errorf("unversioned URL: Cache-Control %q", h.Get("Cache-Control"))
@@ -113,19 +128,30 @@ func TestTileHTTP(t *testing.T) {
 		t.Fatalf("decode: %v, %d layers", err, len(ls))
 	}
 	etag := h.Get("ETag")
-	if !strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, "W/") {
-		t.Errorf("ETag %q is not strong", etag)
+	for _, e := range []string{etag, rawTag} {
+		if !strings.HasPrefix(e, `"`) || strings.HasPrefix(e, "W/") {
+			t.Errorf("ETag %q is not strong", e)
+		}
 	}
-	resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip", "If-None-Match", etag)
-	if resp.StatusCode != http.StatusNotModified || len(body) != 0 {
-		t.Errorf("If-None-Match: %d, %d bytes", resp.StatusCode, len(body))
+	if etag == rawTag {
+		t.Errorf("the raw and the gzip tile have the same ETag %q", etag)
+	}
+	// Either form the client holds is current.
+	for _, e := range []string{etag, rawTag, "W/" + etag} {
+		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip", "If-None-Match", `"other", `+e)
+		if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != strings.TrimPrefix(e, "W/") {
+			t.Errorf("If-None-Match %s: %d, %d bytes, ETag %q", e, resp.StatusCode, len(body), resp.Header.Get("ETag"))
+		}
+	}
+	if resp, _ = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip", "If-None-Match", `"other"`); resp.StatusCode != 200 {
+		t.Errorf("If-None-Match of another tile: %d", resp.StatusCode)
 	}
 	resp, body = fetch(t, http.MethodGet, url+"?v="+version)
 	if resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || resp.Header.Get("Content-Encoding") != "" {
 		t.Errorf("versioned, no gzip: %v", resp.Header)
 	}
-	if ls, err := mvt.Unmarshal(body); err != nil || len(ls[0].Features) == 0 || resp.Header.Get("ETag") == etag {
-		t.Errorf("identity body: %v; ETag %q must differ from the gzip one", err, resp.Header.Get("ETag"))
+	if ls, err := mvt.Unmarshal(body); err != nil || len(ls[0].Features) == 0 || resp.Header.Get("ETag") != rawTag {
+		t.Errorf("identity body: %v; ETag %q, want the raw tile's %q", err, resp.Header.Get("ETag"), rawTag)
 	}
 	resp, _ = fetch(t, http.MethodGet, url+"?v=0000000000000000")
 	if resp.Header.Get("Cache-Control") != "public, max-age=60" {
@@ -210,11 +236,12 @@ func TestTileJSON(t *testing.T) {
 
 func TestMetricsEndpoint(t *testing.T) {
 	srv, _, tl := tileServer(t, true)
-	fetch(t, http.MethodGet, tileURL(srv, "plots", tl, "mvt"))
-	fetch(t, http.MethodGet, tileURL(srv, "plots", tl, "mvt"))
+	for range 3 { // rendered for the first, rendered and cached for the second, a hit
+		fetch(t, http.MethodGet, tileURL(srv, "plots", tl, "mvt"), "Accept-Encoding", "gzip")
+	}
 	resp, body := fetch(t, http.MethodGet, srv.URL+"/metrics")
-	for _, m := range []string{"cadastre_tiles_rendered_total{layer=\"plots\"} 1", "cadastre_tile_cache_hits_total 1",
-		"cadastre_tile_cache_misses_total 1", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
+	for _, m := range []string{"cadastre_tiles_rendered_total{layer=\"plots\"} 2", "cadastre_tile_cache_hits_total 1",
+		"cadastre_tile_cache_misses_total 2", "cadastre_tiles_compressed_total 1", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
 		"cadastre_tile_dropped_features_total", "cadastre_tile_cache_evictions_total 0"} {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), m) {
 			t.Errorf("/metrics lacks %q", m)

@@ -5,26 +5,43 @@ import (
 	"math"
 	"slices"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
-
-	"cadastre/spatial/index"
 )
 
-// finish assembles and compresses the tile and applies the size budget:
-// if the compressed tile is too large, features are dropped in drop order
-// (dropOrder) until it fits. How many is first predicted from the encoded
-// size of each feature and the compression ratio of the full tile, then
-// found by rendering the tile again without them (features keep their
-// ordinals, their order being fixed by the keys): the count grows until the
-// tile fits, then a bisection brings it within 0.5 % of the features of
-// the fewest that fit (compressed size is almost monotonic in the features
-// kept). The outcome depends only on the data; only oversized tiles pay,
-// with a few more renders.
-func (rc *renderCtx) finish(snap *index.Snapshot, l Layer, t maptile.Tile) ([]byte, Stats, error) {
-	gz, err := rc.assemble()
+// finish assembles the tile and applies the size budget. A tile whose raw
+// size is within rawLimit compresses to less than the budget whatever its
+// bytes (gzip stores incompressible data with a few bytes of framing), so
+// it is returned raw without compressing it: nearly every tile. A larger
+// one is compressed, and if the compressed tile is too large, features are
+// dropped in drop order (dropOrder) until it fits. How many is first
+// predicted from the encoded size of each feature and the compression
+// ratio of the full tile, then found by rendering the tile again without
+// them (features keep their ordinals, their order being fixed by the
+// keys): the count grows until the tile fits, then a bisection brings it
+// within 0.5 % of the features of the fewest that fit (compressed size is
+// almost monotonic in the features kept). The outcome depends only on the
+// data; only oversized tiles pay, with a few more renders.
+func (rc *renderCtx) finish(src source, l Layer, t maptile.Tile, dst []byte) (rendered, error) {
+	size := 0
+	for i := range rc.layers {
+		size += rc.layers[i].encodedLen()
+	}
+	if size <= rc.r.rawLimit() {
+		raw := dst[:0] // the answer, written once
+		if cap(raw) < size {
+			raw = make([]byte, 0, size)
+		}
+		for i := range rc.layers {
+			raw = rc.layers[i].appendTo(raw)
+		}
+		return rendered{raw: raw, sum: xxhash.Sum64(raw), st: rc.stats(len(raw), 0, 0)}, nil
+	}
+	rc.assemble()
+	gz, err := rc.r.gz.compress(rc.raw)
 	if err != nil || len(gz) <= rc.r.opt.Budget {
-		return gz, rc.stats(gz, 0), err
+		return rendered{gz: gz, sum: xxhash.Sum64(rc.raw), st: rc.stats(len(rc.raw), len(gz), 0)}, err
 	}
 	n := len(rc.recs)
 	order := dropOrder(rc.recs)
@@ -33,14 +50,15 @@ func (rc *renderCtx) finish(snap *index.Snapshot, l Layer, t maptile.Tile) ([]by
 		rank[i] = pos
 	}
 	fits := func(k int) ([]byte, bool, error) {
-		rc.draw(snap, l, t, func(ord int) bool { return rank[ord] >= k })
-		g, err := rc.assemble()
+		rc.draw(src, l, t, func(ord int) bool { return rank[ord] >= k })
+		rc.assemble()
+		g, err := rc.r.gz.compress(rc.raw)
 		return g, err != nil || len(g) <= rc.r.opt.Budget || k == n, err
 	}
 	lo, hi := 0, rc.predictDrop(order, len(gz)) // lo is known too large
 	for step := max(1, (n-hi)/20); ; step *= 2 {
 		if _, ok, err := fits(hi); err != nil {
-			return nil, rc.st, err
+			return rendered{st: rc.st}, err
 		} else if ok {
 			break
 		}
@@ -49,7 +67,7 @@ func (rc *renderCtx) finish(snap *index.Snapshot, l Layer, t maptile.Tile) ([]by
 	for hi-lo > max(1, n/200) {
 		mid := (lo + hi) / 2
 		if _, ok, err := fits(mid); err != nil {
-			return nil, rc.st, err
+			return rendered{st: rc.st}, err
 		} else if ok {
 			hi = mid
 		} else {
@@ -57,8 +75,13 @@ func (rc *renderCtx) finish(snap *index.Snapshot, l Layer, t maptile.Tile) ([]by
 		}
 	}
 	gz, _, err = fits(hi)
-	return gz, rc.stats(gz, hi), err
+	return rendered{gz: gz, sum: xxhash.Sum64(rc.raw), st: rc.stats(len(rc.raw), len(gz), hi)}, err
 }
+
+// rawLimit is the largest raw tile that surely compresses within the
+// budget: gzip's framing adds 18 bytes, and deflate at most 5 bytes per
+// 64 KiB stored block to data it cannot shrink (TestRawLimit checks it).
+func (r *Renderer) rawLimit() int { return r.opt.Budget - r.opt.Budget/1024 - 64 }
 
 // predictDrop returns how many features, in drop order, should go for the
 // tile to fit, from their encoded sizes and the tile's compression ratio.
@@ -72,18 +95,19 @@ func (rc *renderCtx) predictDrop(order []int, gzLen int) int {
 	return k
 }
 
-// assemble writes the layers into one tile and compresses it.
-func (rc *renderCtx) assemble() ([]byte, error) {
+// assemble writes the layers into one tile, in rc.raw.
+func (rc *renderCtx) assemble() {
 	rc.raw = rc.raw[:0]
 	for i := range rc.layers {
 		rc.raw = rc.layers[i].appendTo(rc.raw)
 	}
-	return rc.r.gz.compress(rc.raw)
 }
 
-func (rc *renderCtx) stats(gz []byte, dropped int) Stats {
+// stats returns the statistics of the tile; gzLen is its compressed size
+// (0: not compressed).
+func (rc *renderCtx) stats(rawLen, gzLen, dropped int) Stats {
 	st := rc.st
-	st.Dropped, st.RawBytes, st.Bytes = dropped, len(rc.raw), len(gz)
+	st.Dropped, st.RawBytes, st.Bytes = dropped, rawLen, gzLen
 	for i := range rc.layers {
 		st.Features += rc.layers[i].n
 	}

@@ -1,13 +1,13 @@
 package tiles
 
 import (
+	"bytes"
 	"container/list"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/paulmach/orb/maptile"
 	"github.com/prometheus/client_golang/prometheus"
@@ -21,6 +21,10 @@ type CacheOptions struct {
 	MaxBytes int64                // byte budget of the cached tiles (default 256 MiB)
 	Render   Options              // rendering options
 	Registry *prometheus.Registry // where the metrics go; nil: a new registry
+	// NoPrepare renders every tile from the snapshot instead of a
+	// tile-ready copy of the plots (about 180 bytes a plot, built in the
+	// background when the index is ready): slower renders, less memory.
+	NoPrepare bool
 }
 
 // DefaultCacheBytes is the default byte budget of a Cache.
@@ -37,13 +41,50 @@ type Key struct {
 	X, Y  uint32
 }
 
-// Tile is a rendered tile as the cache hands it out.
+// Tile is a rendered tile as the cache hands it out: raw MVT or
+// gzip-compressed.
+//
+// A tile enters the cache on its second request, not its first: most
+// tiles of a large map are asked for once (a first visit), and caching
+// them would fill the cache with tiles nobody asks for again and cost
+// fresh memory for every one (retained memory grows the heap page by page:
+// on this benchmark's machine, faulting in a 57 KB tile cost as much as
+// half its render). The first request gets the tile raw, rendered for it
+// alone: its client waits, and compressing took as long as drawing it.
+// The second renders it again and caches it, compressed if that client
+// accepts gzip (as nearly all do); later clients get it from the cache,
+// compressed (a cached raw tile is compressed on its first hit from a
+// client that accepts gzip). A small direct-mapped table remembers which
+// tiles were asked for. A tile too large to know that it fits the budget
+// without compressing it is compressed at render (see Renderer.Render).
 type Tile struct {
-	Data     []byte // gzip-compressed MVT; never modified once cached
-	ETag     string // strong validator of Data (quoted)
-	Features int
-	Dropped  int  // features left out by the size budget
-	Cached   bool // served from the cache
+	Data         []byte // the tile, raw MVT or gzip-compressed (Gzip); never modified once cached
+	Gzip         bool   // Data is gzip-compressed
+	ETag         string // strong validator of the gzip-compressed form (quoted)
+	IdentityETag string // strong validator of the raw form (quoted)
+	Features     int
+	Dropped      int  // features left out by the size budget
+	Cached       bool // served from the cache
+
+	release func() // gives Data back to the cache's buffers (a tile rendered for one request); nil otherwise
+}
+
+// Release lets the cache reuse the memory of a tile rendered for one
+// request only (its first request, see Tile): call it once the tile is
+// written, and use Data no more. It does nothing for other tiles. Not
+// calling it is safe: the memory is then left to the garbage collector.
+func (t Tile) Release() {
+	if t.release != nil {
+		t.release()
+	}
+}
+
+// MVT returns the raw tile, inflating it if it is compressed.
+func (t Tile) MVT() ([]byte, error) {
+	if !t.Gzip {
+		return t.Data, nil
+	}
+	return inflate(t.Data)
 }
 
 // Cache renders tiles from the index and keeps them in memory under a
@@ -62,6 +103,8 @@ type Cache struct {
 
 	writeMu sync.Mutex // serialises the invalidations
 	st      atomic.Pointer[state]
+	store   atomic.Pointer[plotStore] // tile-ready plots; nil until the first snapshot is adopted
+	noStore bool                      // render every tile from the snapshot (CacheOptions.NoPrepare)
 
 	mu      sync.Mutex // guards what follows
 	lru     list.List  // of *entry, most recent first
@@ -69,6 +112,9 @@ type Cache struct {
 	size    int64
 	epoch   uint64
 	flights map[flightKey]*flight
+	seen    []uint64 // tiles asked for once: packed key + 1, direct-mapped (see Tile)
+
+	bufs sync.Pool // of *[]byte: the tiles of first requests, reused once written (Tile.Release)
 }
 
 // state is the adopted snapshot, the epoch of its adoption and its data
@@ -89,8 +135,9 @@ func (s *state) Version() string {
 }
 
 type entry struct {
-	key  Key
-	tile Tile
+	key         Key
+	tile        Tile
+	compressing bool // a hit is compressing the tile (guarded by Cache.mu)
 }
 
 type flightKey struct {
@@ -101,9 +148,35 @@ type flightKey struct {
 // flight is one render in progress that concurrent requests of the same
 // tile wait for, instead of rendering it again.
 type flight struct {
-	done chan struct{}
-	tile Tile
-	err  error
+	done    chan struct{}
+	admit   bool // cache the tile (its second request)
+	gzip    bool // compress it before caching (the client accepts gzip)
+	tile    Tile // the renderer's (in a reused buffer unless admitted)
+	waiters int  // requests waiting for it (guarded by Cache.mu)
+	shared  Tile // what the waiters get: tile, in memory of its own
+	err     error
+}
+
+// seenSlots is the size of the table of tiles asked for once (2 MiB): a
+// tile whose slot another took meanwhile waits for a third request.
+const seenSlots = 1 << 18
+
+// seenLocked reports whether a tile was asked for before, and remembers
+// it; c.mu is held.
+func (c *Cache) seenLocked(k Key) bool {
+	packed := uint64(k.Layer)<<58 | uint64(k.Z)<<52 | uint64(k.X)<<26 | uint64(k.Y)
+	if k.Z > 25 { // x and y take more than 26 bits: no room in packed
+		return true
+	}
+	if c.seen == nil {
+		c.seen = make([]uint64, seenSlots)
+	}
+	slot := &c.seen[mix(packed)&(seenSlots-1)]
+	if *slot == packed+1 {
+		return true
+	}
+	*slot = packed + 1
+	return false
 }
 
 // NewCache returns a cache of tiles rendered from ix, with its metrics
@@ -115,7 +188,7 @@ func NewCache(ix *index.Index, o CacheOptions) (*Cache, error) {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
-	c := &Cache{ix: ix, r: NewRenderer(o.Render), max: o.MaxBytes, reg: o.Registry,
+	c := &Cache{ix: ix, r: NewRenderer(o.Render), max: o.MaxBytes, reg: o.Registry, noStore: o.NoPrepare,
 		items: map[Key]*list.Element{}, flights: map[flightKey]*flight{}}
 	m, err := newMetrics(o.Registry, c)
 	if err != nil {
@@ -160,12 +233,65 @@ func (c *Cache) current() (*state, error) {
 }
 
 // adoptLocked makes the index's current snapshot the served state; c.mu
-// is held.
+// is held. The first adoption starts building the tile-ready copy of its
+// plots; later changes reach it through Invalidate.
 func (c *Cache) adoptLocked() *state {
 	c.epoch++
 	st := &state{snap: c.ix.Snapshot(), epoch: c.epoch, opt: c.r.opt}
 	c.st.Store(st)
+	if !c.noStore && c.store.Load() == nil {
+		s := newPlotStore(c.r.opt.PlotsMinZoom)
+		c.store.Store(s)
+		go s.build(st.snap, c.r.proj)
+	}
 	return st
+}
+
+// StoreStats describes the tile-ready copy of the plots: whether it is
+// built, its plots, memory and build time.
+func (c *Cache) StoreStats() StoreStats {
+	if s := c.store.Load(); s != nil {
+		return s.stats()
+	}
+	return StoreStats{}
+}
+
+// WaitPrepared waits until the tile-ready copy of the plots is built (it
+// starts when the index is ready and the first tile is asked for).
+func (c *Cache) WaitPrepared(ctx context.Context) error {
+	if _, err := c.current(); err != nil {
+		return err
+	}
+	for !c.StoreStats().Ready && !c.noStore {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Render renders a tile of the served state as a miss does (from the
+// tile-ready copy of the plots when it is built), without caching it, and
+// returns its statistics; Bytes is its compressed size, compressed after
+// Took was measured. For benchmarks.
+func (c *Cache) Render(l Layer, t maptile.Tile) (Stats, error) {
+	st, err := c.current()
+	if err != nil {
+		return Stats{}, err
+	}
+	out, err := c.r.render(c.source(st), l, t)
+	if err != nil || out.gz != nil {
+		return out.st, err
+	}
+	gz, err := c.r.gz.compress(out.raw)
+	out.st.Bytes = len(gz)
+	return out.st, err
+}
+
+func (c *Cache) source(st *state) source {
+	return source{snap: st.snap, store: c.store.Load()}
 }
 
 // Version returns the data version of the served state; KindUnavailable
@@ -186,8 +312,10 @@ func (c *Cache) Current() (*index.Snapshot, string, error) {
 }
 
 // Tile returns one tile, from the cache or rendered, and the data version
-// it belongs to. Concurrent requests of a missing tile wait for one render.
-func (c *Cache) Tile(ctx context.Context, l Layer, t maptile.Tile) (Tile, string, error) {
+// it belongs to. Concurrent requests of a missing tile wait for one
+// render. gzipOK says the client accepts gzip (see Tile for when tiles are
+// cached and compressed).
+func (c *Cache) Tile(ctx context.Context, l Layer, t maptile.Tile, gzipOK bool) (Tile, string, error) {
 	if err := c.r.Check(t); err != nil {
 		return Tile{}, "", err
 	}
@@ -199,32 +327,63 @@ func (c *Cache) Tile(ctx context.Context, l Layer, t maptile.Tile) (Tile, string
 	st := c.st.Load() // under the lock: the cached tiles belong to it
 	if e, ok := c.items[k]; ok {
 		c.lru.MoveToFront(e)
-		tile := e.Value.(*entry).tile
+		en := e.Value.(*entry)
+		tile := en.tile
+		compress := gzipOK && !tile.Gzip && !en.compressing
+		en.compressing = en.compressing || compress
 		c.mu.Unlock()
 		c.m.hits.Inc()
+		if compress {
+			tile = c.compressEntry(e, tile)
+		}
 		tile.Cached = true
 		return tile, st.Version(), nil
 	}
 	c.m.misses.Inc()
+	admit := c.seenLocked(k)
 	fk := flightKey{key: k, epoch: st.epoch}
 	if f, ok := c.flights[fk]; ok {
+		f.waiters++
 		c.mu.Unlock()
 		select {
 		case <-f.done:
-			return f.tile, st.Version(), f.err
+			return f.shared, st.Version(), f.err
 		case <-ctx.Done():
 			return Tile{}, "", ctx.Err()
 		}
 	}
-	f := &flight{done: make(chan struct{})}
+	f := &flight{done: make(chan struct{}), admit: admit, gzip: admit && gzipOK}
 	c.flights[fk] = f
 	c.mu.Unlock()
 	c.fly(f, fk, st, t)
 	return f.tile, st.Version(), f.err
 }
 
-// fly renders the tile of a flight and stores it, unless an invalidation
-// came in between (the render may then show the old state).
+// compressEntry compresses the raw tile of a cached entry, puts the
+// compressed form in its place (if the entry is still cached) and returns
+// it; on failure it returns the raw tile.
+func (c *Cache) compressEntry(e *list.Element, raw Tile) Tile {
+	gz, err := c.r.gz.compress(raw.Data)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	en := e.Value.(*entry)
+	en.compressing = false
+	if err != nil {
+		return raw
+	}
+	c.m.compressed.Inc()
+	tile := raw
+	tile.Data, tile.Gzip = gz, true
+	if cur, ok := c.items[en.key]; ok && cur == e {
+		c.size += int64(len(gz)) - int64(len(en.tile.Data))
+		en.tile = tile
+	}
+	return tile
+}
+
+// fly renders the tile of a flight and, if the flight admits it, stores
+// it, unless an invalidation came in between (the render may then show
+// the old state).
 func (c *Cache) fly(f *flight, fk flightKey, st *state, t maptile.Tile) {
 	defer close(f.done)
 	defer func() {
@@ -232,25 +391,66 @@ func (c *Cache) fly(f *flight, fk flightKey, st *state, t maptile.Tile) {
 			f.err = fmt.Errorf("tiles: render %s %d/%d/%d: panic: %v", fk.key.Layer, t.Z, t.X, t.Y, v)
 		}
 		c.mu.Lock()
-		delete(c.flights, fk)
-		if f.err == nil && c.st.Load() == st {
+		delete(c.flights, fk) // no more waiters from now on
+		if f.err == nil && f.admit && c.st.Load() == st {
 			c.addLocked(fk.key, f.tile)
+		}
+		f.shared = f.tile
+		if f.tile.release != nil && f.waiters > 0 {
+			f.shared.Data, f.shared.release = bytes.Clone(f.tile.Data), nil
 		}
 		c.mu.Unlock()
 	}()
-	data, stats, err := c.r.Render(st.snap, fk.key.Layer, t)
+	var buf *[]byte // a first request's tile goes out of a reused buffer: see Tile
+	if !f.admit {
+		buf, _ = c.bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+	}
+	var dst []byte
+	if buf != nil {
+		dst = *buf
+	}
+	out, err := c.r.renderInto(c.source(st), fk.key.Layer, t, dst)
 	if err != nil {
+		if buf != nil {
+			c.bufs.Put(buf)
+		}
 		f.err = err
 		return
 	}
+	stats := out.st
 	layer := fk.key.Layer.String()
 	c.m.rendered.WithLabelValues(layer).Inc()
 	c.m.renderTime.WithLabelValues(layer).Observe(stats.Took.Seconds())
 	c.m.dropped.WithLabelValues("budget").Add(float64(stats.Dropped))
 	c.m.dropped.WithLabelValues("collapsed").Add(float64(stats.Collapsed))
-	sum := sha256.Sum256(data)
-	f.tile = Tile{Data: data, ETag: `"` + hex.EncodeToString(sum[:16]) + `"`, Features: stats.Features, Dropped: stats.Dropped}
+	tag := fmt.Sprintf("%016x", out.sum)
+	f.tile = Tile{Data: out.raw, ETag: `"` + tag + `-gz"`, IdentityETag: `"` + tag + `"`, Features: stats.Features, Dropped: stats.Dropped}
+	if out.gz == nil && f.gzip {
+		if out.gz, err = c.r.gz.compress(out.raw); err != nil {
+			f.err = err
+			return
+		}
+	}
+	if out.gz != nil {
+		c.m.compressed.Inc()
+		f.tile.Data, f.tile.Gzip = out.gz, true
+	}
+	if buf != nil {
+		if out.gz != nil || cap(out.raw) > maxPooled {
+			c.bufs.Put(buf) // not used for the answer
+			return
+		}
+		*buf = out.raw[:0]
+		var once sync.Once
+		f.tile.release = func() { once.Do(func() { c.bufs.Put(buf) }) }
+	}
 }
+
+// maxPooled bounds the buffers kept for first requests' tiles.
+const maxPooled = 1 << 20
 
 // addLocked caches a tile and evicts the least recently used ones beyond
 // the budget; c.mu is held.

@@ -27,11 +27,53 @@ func newCache(t *testing.T, ix *index.Index, maxBytes int64) *Cache {
 
 func mustTile(t *testing.T, c *Cache, l Layer, tile maptile.Tile) Tile {
 	t.Helper()
-	got, _, err := c.Tile(context.Background(), l, tile)
+	got, _, err := c.Tile(context.Background(), l, tile, true)
 	if err != nil {
 		t.Fatalf("%s %s: %v", l, tileName(tile), err)
 	}
 	return got
+}
+
+// cacheTile asks for a tile twice: the second request caches it.
+func cacheTile(t *testing.T, c *Cache, l Layer, tile maptile.Tile) {
+	t.Helper()
+	mustTile(t, c, l, tile)
+	mustTile(t, c, l, tile)
+}
+
+// TestCacheAdmission: a tile's first request renders it without caching
+// it, raw; the second renders and caches it, compressed for a client
+// accepting gzip; the third is a hit.
+func TestCacheAdmission(t *testing.T) {
+	v := newVillage(t, 13)
+	c := newCache(t, v.index(t), 0)
+	ce, cn := v.center()
+	tile := tileAt(16, ce, cn)
+	first, second, third := mustTile(t, c, Plots, tile), mustTile(t, c, Plots, tile), mustTile(t, c, Plots, tile)
+	if n, _ := c.Size(); first.Cached || first.Gzip || second.Cached || !second.Gzip || !third.Cached || !third.Gzip || n != 1 {
+		t.Errorf("first %v/%v, second %v/%v, third %v/%v (cached/gzip), %d cached", first.Cached, first.Gzip,
+			second.Cached, second.Gzip, third.Cached, third.Gzip, n)
+	}
+	if !bytes.Equal(mvtOf(t, first), mvtOf(t, third)) || first.IdentityETag != third.IdentityETag || third.ETag == third.IdentityETag {
+		t.Errorf("the raw and the cached tile differ, or their ETags: %s %s %s", first.IdentityETag, third.IdentityETag, third.ETag)
+	}
+	if got := counter(t, c.m.rendered.WithLabelValues("plots")); got != 2 {
+		t.Errorf("rendered %v times, want 2", got)
+	}
+	// A tile cached raw (its second client did not accept gzip) is
+	// compressed on its first hit from a client that does.
+	other := tileAt(17, ce, cn)
+	for _, gz := range []bool{false, false} {
+		if _, _, err := c.Tile(context.Background(), Plots, other, gz); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _, _ := c.Tile(context.Background(), Plots, other, false); !got.Cached || got.Gzip {
+		t.Errorf("hit without gzip: cached %v gzip %v, want the raw cached tile", got.Cached, got.Gzip)
+	}
+	if got, _, _ := c.Tile(context.Background(), Plots, other, true); !got.Cached || !got.Gzip {
+		t.Errorf("hit with gzip: cached %v gzip %v, want it compressed", got.Cached, got.Gzip)
+	}
 }
 
 // TestCacheNotReady: 503 before the build; a write announced during the
@@ -39,7 +81,7 @@ func mustTile(t *testing.T, c *Cache, l Layer, tile maptile.Tile) Tile {
 func TestCacheNotReady(t *testing.T) {
 	ix := index.New()
 	c := newCache(t, ix, 0)
-	_, _, err := c.Tile(context.Background(), Plots, maptile.New(0, 0, 14))
+	_, _, err := c.Tile(context.Background(), Plots, maptile.New(0, 0, 14), true)
 	if spatial.KindOf(err) != spatial.KindUnavailable {
 		t.Errorf("before the build: got %v, want unavailable", err)
 	}
@@ -87,7 +129,7 @@ func TestInvalidation(t *testing.T) {
 		c := newCache(t, ix, 0)
 		all := villageTiles(v, 14, maxZ)
 		for _, k := range all {
-			mustTile(t, c, k.Layer, maptile.New(k.X, k.Y, maptile.Zoom(k.Z)))
+			cacheTile(t, c, k.Layer, maptile.New(k.X, k.Y, maptile.Zoom(k.Z)))
 		}
 		before, _ := c.Version()
 		p := v.byKey()[vCols*vRows/2+7]
@@ -120,10 +162,10 @@ func villageTiles(v *village, z0, z1 maptile.Zoom) []Key {
 
 func checkNoStale(t *testing.T, c *Cache, ix *index.Index, all []Key, bounds []orb.Bound) {
 	t.Helper()
-	cached := map[Key][]byte{}
+	cached := map[Key]Tile{}
 	c.mu.Lock()
 	for k, e := range c.items {
-		cached[k] = e.Value.(*entry).tile.Data
+		cached[k] = e.Value.(*entry).tile
 	}
 	c.mu.Unlock()
 	r := NewRenderer(DefaultOptions())
@@ -132,10 +174,10 @@ func checkNoStale(t *testing.T, c *Cache, ix *index.Index, all []Key, bounds []o
 		tile := maptile.New(k.X, k.Y, maptile.Zoom(k.Z))
 		box := newFrame(tile).search()
 		meets := slices.ContainsFunc(bounds, box.Intersects)
-		data, ok := cached[k]
+		ct, ok := cached[k]
 		fresh, _, _ := r.Render(ix.Snapshot(), k.Layer, tile)
 		switch {
-		case ok && !bytes.Equal(data, fresh):
+		case ok && !bytes.Equal(mvtOf(t, ct), gunzip(t, fresh)):
 			t.Errorf("%s %s: stale tile still cached", k.Layer, tileName(tile))
 		case !ok && !meets:
 			t.Errorf("%s %s: dropped though it does not meet the plot", k.Layer, tileName(tile))
@@ -156,6 +198,16 @@ func checkNoStale(t *testing.T, c *Cache, ix *index.Index, all []Key, bounds []o
 	if dropped == 0 || !hit {
 		t.Errorf("dropped %d, untouched hit %v", dropped, hit)
 	}
+}
+
+// mvtOf returns the raw form of a tile.
+func mvtOf(t *testing.T, tile Tile) []byte {
+	t.Helper()
+	b, err := tile.MVT()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // checkNewGeometry: the tiles holding the changed plot render it anew,
@@ -213,7 +265,7 @@ func TestCacheEvictionAndFlights(t *testing.T) {
 	ix := v.index(t)
 	c := newCache(t, ix, 60_000)
 	for _, k := range villageTiles(v, 16, 17) {
-		mustTile(t, c, k.Layer, maptile.New(k.X, k.Y, maptile.Zoom(k.Z)))
+		cacheTile(t, c, k.Layer, maptile.New(k.X, k.Y, maptile.Zoom(k.Z)))
 	}
 	n, size := c.Size()
 	if size > 60_000 || counter(t, c.m.evictions) == 0 {
@@ -221,6 +273,7 @@ func TestCacheEvictionAndFlights(t *testing.T) {
 	}
 	ce, cn := v.center()
 	tile := tileAt(15, ce, cn)
+	mustTile(t, c, Cadastre, tile) // asked for once: the next render caches it
 	before := counter(t, c.m.rendered.WithLabelValues("cadastre"))
 	var wg sync.WaitGroup
 	for range 8 {

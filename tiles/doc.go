@@ -34,8 +34,9 @@
 //
 // Every vertex is mapped on its own, independently of the plot it belongs
 // to and of the tile being drawn: plane -> Web Mercator (Projector, a fixed
-// per-zone interpolation grid) -> the global pixel grid of the zoom (4096
-// units per tile), rounded to the nearest unit. Equal input vertices thus
+// per-zone interpolation grid) -> a global fixed-point grid (geom.go) ->
+// the pixel grid of the zoom (4096 units per tile), rounded to the nearest
+// unit. Equal input vertices thus
 // give equal output vertices, so a border shared by two plots comes out
 // identical for both. Then repeated points and back-and-forth spikes are
 // removed (both depend only on the vertex sequence, which a shared border
@@ -59,9 +60,17 @@
 // # Encoding and speed
 //
 // The MVT protobuf is written directly (encode.go) rather than through
-// orb's mvt.Marshal, and render state is pooled: see BENCHMARKS.md for the
-// figures. orb is used for geometry types, tile math (maptile) and, in the
-// tests, for decoding. orb's clip and simplify packages are not used: their
+// orb's mvt.Marshal, and render state is pooled. A Cache renders from a
+// tile-ready copy of the plots (prepared.go, store.go: vertices already on
+// the global grid, attributes as numbers, lists of plots per z14 tile)
+// built in the background; Renderer.Render prepares each plot on the fly
+// with the same code, so both give the same bytes. A tile is rendered
+// raw: compressing it costs as much as drawing it, so a tile's first
+// request gets it raw and uncached, and its second renders, compresses and
+// caches it (see Tile); only a tile that might exceed the budget is
+// compressed at render. See BENCHMARKS.md for the figures.
+// orb is used for geometry types, tile math (maptile) and, in the tests,
+// for decoding. orb's clip and simplify packages are not used: their
 // Douglas-Peucker would simplify a shared border differently for each
 // neighbour, and the clipping here works on integer tile units with
 // intersection points computed from the segment's end points in a fixed

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math"
+	"math/bits"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -60,72 +62,154 @@ func (g *geomWriter) ring(r []pt) {
 }
 
 // layerBuf accumulates one MVT layer: its features and values, already
-// encoded. Strings (unit, commune, land-use codes: few per tile) are
-// shared between features; numbers are not (the spec allows repeated
-// values, and most numbers, areas and plot numbers, are unique anyway).
+// encoded. Values are shared between features: the last value of each
+// field (and the last double, for a legal area equal to the measured one)
+// is remembered, and hash tables find the others: a map for strings (few
+// per tile), intTable for numbers.
 type layerBuf struct {
-	spec  *layerSpec
-	feats []byte
-	vals  []byte
-	nvals uint32
-	strs  map[string]uint32
-	ints  map[int64]uint32
-	dbls  map[float64]uint32
-	tags  []uint32
-	n     int // features
+	spec     *layerSpec
+	feats    []byte
+	vals     []byte
+	nvals    uint32
+	strs     map[string]uint32
+	ints     intTable
+	dbls     intTable    // by bits
+	small    []smallSlot // values 0..smallInts-1, current when gen is smallGen
+	sids     []smallSlot // string numbers (strID), current when gen is smallGen
+	smallGen uint32
+	memo     [8]memo // last value of each field
+	lastD    memo    // last double value written
+	tags     []uint32
+	n        int // features
+}
+
+// memo is the last value given to a field and its index.
+type memo struct {
+	s   string
+	v   int64
+	i   uint32
+	set bool
 }
 
 func (l *layerBuf) reset(spec *layerSpec) {
 	l.spec, l.feats, l.vals, l.nvals, l.tags, l.n = spec, l.feats[:0], l.vals[:0], 0, l.tags[:0], 0
 	if l.strs == nil {
-		l.strs, l.ints, l.dbls = map[string]uint32{}, map[int64]uint32{}, map[float64]uint32{}
+		l.strs = map[string]uint32{}
 	}
 	clear(l.strs)
-	clear(l.ints)
-	clear(l.dbls)
+	l.ints.reset()
+	l.dbls.reset()
+	if l.smallGen++; l.smallGen == 1 || l.small == nil {
+		l.small, l.smallGen = make([]smallSlot, smallInts), 1
+		clear(l.sids)
+	}
+	l.memo, l.lastD = [8]memo{}, memo{}
 }
 
 // str tags field k with a string value.
 func (l *layerBuf) str(k int, s string) {
+	if m := &l.memo[k]; m.set && m.s == s {
+		l.tags = append(l.tags, uint32(k), m.i)
+		return
+	}
 	i, ok := l.strs[s]
 	if !ok {
-		i = l.nvals
-		l.nvals++
-		l.strs[s] = i
-		l.vals = appendVarint(l.vals, 4<<3|2)
-		l.vals = appendVarint(l.vals, uint64(1+varintLen(uint64(len(s)))+len(s)))
-		l.vals = appendString(l.vals, 1, s)
+		i = l.newStr(s)
 	}
+	l.memo[k] = memo{s: s, i: i, set: true}
 	l.tags = append(l.tags, uint32(k), i)
 }
 
-// int tags field k with a sint64 value.
-func (l *layerBuf) int(k int, v int64) {
-	if i, ok := l.ints[v]; ok {
-		l.tags = append(l.tags, uint32(k), i)
+// strID tags field k with string number sid of strs (numbers of one
+// table within a tile: equal numbers are equal strings).
+func (l *layerBuf) strID(k int, sid int32, strs []string) {
+	if m := &l.memo[k]; m.set && m.v == int64(sid) {
+		l.tags = append(l.tags, uint32(k), m.i)
 		return
 	}
-	l.ints[v] = l.nvals
+	if int(sid) >= len(l.sids) {
+		l.sids = append(l.sids, make([]smallSlot, int(sid)+1-len(l.sids)+64)...)
+	}
+	s := &l.sids[sid]
+	if s.gen != l.smallGen {
+		i, ok := l.strs[strs[sid]]
+		if !ok {
+			i = l.newStr(strs[sid])
+		}
+		*s = smallSlot{i: i, gen: l.smallGen}
+	}
+	l.memo[k] = memo{v: int64(sid), i: s.i, set: true}
+	l.tags = append(l.tags, uint32(k), s.i)
+}
+
+func (l *layerBuf) newStr(s string) uint32 {
+	i := l.nvals
+	l.nvals++
+	l.strs[s] = i
+	l.vals = appendVarint(l.vals, 4<<3|2)
+	l.vals = appendVarint(l.vals, uint64(1+varintLen(uint64(len(s)))+len(s)))
+	l.vals = appendString(l.vals, 1, s)
+	return i
+}
+
+// int tags field k with a sint64 value, shared with other features.
+// Small values (plot and sheet numbers, versions) are found in a direct
+// array, others in a hash table.
+func (l *layerBuf) int(k int, v int64) {
+	if m := &l.memo[k]; m.set && m.v == v {
+		l.tags = append(l.tags, uint32(k), m.i)
+		return
+	}
+	var i uint32
+	if v >= 0 && v < smallInts {
+		s := &l.small[v]
+		if s.gen != l.smallGen {
+			*s = smallSlot{i: l.newInt(v), gen: l.smallGen}
+		}
+		i = s.i
+	} else {
+		var ok bool
+		if i, ok = l.ints.get(v); !ok {
+			i = l.newInt(v)
+			l.ints.put(v, i)
+		}
+	}
+	l.memo[k] = memo{v: v, i: i, set: true}
+	l.tags = append(l.tags, uint32(k), i)
+}
+
+// smallInts bounds the values of layerBuf.small.
+const smallInts = 4096
+
+type smallSlot struct{ i, gen uint32 }
+
+func (l *layerBuf) newInt(v int64) uint32 {
 	z := zigzag(v)
 	l.vals = appendVarint(l.vals, 4<<3|2)
 	l.vals = appendVarint(l.vals, uint64(1+varintLen(z)))
 	l.vals = appendVarint(l.vals, 6<<3)
 	l.vals = appendVarint(l.vals, z)
-	l.tags = append(l.tags, uint32(k), l.nvals)
 	l.nvals++
+	return l.nvals - 1
 }
 
-// double tags field k with a double value.
+// double tags field k with a double value, shared with other features.
 func (l *layerBuf) double(k int, d float64) {
-	if i, ok := l.dbls[d]; ok {
-		l.tags = append(l.tags, uint32(k), i)
+	bits := int64(math.Float64bits(d))
+	if l.lastD.set && l.lastD.v == bits {
+		l.tags = append(l.tags, uint32(k), l.lastD.i)
 		return
 	}
-	l.dbls[d] = l.nvals
-	l.vals = append(l.vals, 4<<3|2, 9, 3<<3|1)
-	l.vals = binary.LittleEndian.AppendUint64(l.vals, math.Float64bits(d))
-	l.tags = append(l.tags, uint32(k), l.nvals)
-	l.nvals++
+	i, ok := l.dbls.get(bits)
+	if !ok {
+		i = l.nvals
+		l.nvals++
+		l.dbls.put(bits, i)
+		l.vals = append(l.vals, 4<<3|2, 9, 3<<3|1)
+		l.vals = binary.LittleEndian.AppendUint64(l.vals, uint64(bits))
+	}
+	l.lastD = memo{v: bits, i: i, set: true}
+	l.tags = append(l.tags, uint32(k), i)
 }
 
 // feature writes a Feature message with the tags gathered since the last
@@ -162,15 +246,26 @@ func (l *layerBuf) feature(id uint64, typ int, geom []byte) {
 	l.n++
 }
 
-// appendTo writes the Layer message as field 3 of the Tile.
-func (l *layerBuf) appendTo(b []byte) []byte {
+// body returns the size of the Layer message.
+func (l *layerBuf) body() int {
 	size := 1 + varintLen(uint64(len(l.spec.name))) + len(l.spec.name) + len(l.feats) + len(l.vals) + 2 +
 		varintLen(uint64(l.spec.extent)) + varintLen(uint64(l.spec.version))
 	for _, f := range l.spec.fields {
 		size += 1 + varintLen(uint64(len(f.Name))) + len(f.Name)
 	}
+	return size
+}
+
+// encodedLen returns the bytes appendTo writes.
+func (l *layerBuf) encodedLen() int {
+	n := l.body()
+	return 1 + varintLen(uint64(n)) + n
+}
+
+// appendTo writes the Layer message as field 3 of the Tile.
+func (l *layerBuf) appendTo(b []byte) []byte {
 	b = appendVarint(b, 3<<3|2)
-	b = appendVarint(b, uint64(size))
+	b = appendVarint(b, uint64(l.body()))
 	b = appendString(b, 1, l.spec.name)
 	b = append(b, l.feats...)
 	for _, f := range l.spec.fields {
@@ -179,6 +274,71 @@ func (l *layerBuf) appendTo(b []byte) []byte {
 	b = append(b, l.vals...)
 	b = appendVarintField(b, 5, uint64(l.spec.extent))
 	return appendVarintField(b, 15, uint64(l.spec.version))
+}
+
+// intTable maps integer values to their index in a layer: open
+// addressing with linear probing, emptied in O(1) by a generation count
+// (a Go map costs about four times as much per lookup here).
+type intTable struct {
+	slots []intSlot
+	shift uint // 64 - log2(len(slots)): the hash is the top bits of a product
+	gen   uint32
+	n     int
+}
+
+type intSlot struct {
+	v   int64
+	i   uint32
+	gen uint32
+}
+
+func (t *intTable) reset() {
+	t.gen++
+	t.n = 0
+	if t.gen == 0 || t.slots == nil {
+		t.alloc(1024)
+	}
+}
+
+func (t *intTable) alloc(n int) {
+	t.slots, t.gen, t.n = make([]intSlot, n), 1, 0
+	t.shift = uint(64 - bits.TrailingZeros(uint(n)))
+}
+
+// home is Fibonacci hashing: areas (float bits with zero low bits) and
+// small integers both spread.
+func (t *intTable) home(v int64) int {
+	return int((uint64(v) * 0x9e3779b97f4a7c15) >> t.shift)
+}
+
+func (t *intTable) get(v int64) (uint32, bool) {
+	for h := t.home(v); ; h = (h + 1) & (len(t.slots) - 1) {
+		s := &t.slots[h]
+		if s.gen != t.gen {
+			return 0, false
+		}
+		if s.v == v {
+			return s.i, true
+		}
+	}
+}
+
+func (t *intTable) put(v int64, i uint32) {
+	if 2*(t.n+1) > len(t.slots) {
+		old, gen := t.slots, t.gen
+		t.alloc(2 * len(old))
+		for _, s := range old {
+			if s.gen == gen {
+				t.put(s.v, s.i)
+			}
+		}
+	}
+	h := t.home(v)
+	for t.slots[h].gen == t.gen {
+		h = (h + 1) & (len(t.slots) - 1)
+	}
+	t.slots[h] = intSlot{v: v, i: i, gen: t.gen}
+	t.n++
 }
 
 func appendVarint(b []byte, v uint64) []byte {
@@ -241,4 +401,17 @@ func (g *gzipper) compress(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("tiles: gzip: %w", err)
 	}
 	return bytes.Clone(st.buf.Bytes()), nil
+}
+
+// inflate decompresses a gzip stream.
+func inflate(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("tiles: gunzip: %w", err)
+	}
+	out, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("tiles: gunzip: %w", err)
+	}
+	return out, nil
 }

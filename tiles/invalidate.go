@@ -23,6 +23,9 @@ func (c *Cache) Invalidate(touched []index.Touched) {
 	if st := c.st.Load(); st != nil {
 		sheets = sheetChanges(st.snap, c.ix.Snapshot())
 	}
+	if s := c.store.Load(); s != nil {
+		s.apply(touched, c.r.proj) // before the tiles go: a render from now on sees the new plots
+	}
 	c.invalidate(plotBounds(touched), sheets)
 }
 

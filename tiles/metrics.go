@@ -14,6 +14,7 @@ type metrics struct {
 	evictions   prometheus.Counter
 	invalidated prometheus.Counter
 	served      prometheus.Counter
+	compressed  prometheus.Counter
 	dropped     *prometheus.CounterVec
 	entries     prometheus.GaugeFunc
 	bytes       prometheus.GaugeFunc
@@ -34,6 +35,8 @@ func newMetrics(reg prometheus.Registerer, c *Cache) (*metrics, error) {
 			Help: "Cached tiles dropped because a write touched them."}),
 		served: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadastre_tile_bytes_served_total",
 			Help: "Tile body bytes written to clients."}),
+		compressed: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadastre_tiles_compressed_total",
+			Help: "Tiles gzip-compressed: on their first cache hit from a client accepting gzip, or at render when the size budget needed it."}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadastre_tile_dropped_features_total",
 			Help: "Features left out of rendered tiles: reason=budget (size budget), reason=collapsed (rings degenerate on the tile grid)."},
 			[]string{"reason"}),
@@ -43,7 +46,7 @@ func newMetrics(reg prometheus.Registerer, c *Cache) (*metrics, error) {
 			func() float64 { _, b := c.Size(); return float64(b) }),
 	}
 	for _, col := range []prometheus.Collector{m.rendered, m.renderTime, m.hits, m.misses, m.evictions, m.invalidated,
-		m.served, m.dropped, m.entries, m.bytes} {
+		m.served, m.compressed, m.dropped, m.entries, m.bytes} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

@@ -164,7 +164,7 @@ func expectTile(name string, l Layer, tile maptile.Tile, b *spatial.Batch, o Opt
 	units := func(epsg int, p orb.Point) [2]float64 {
 		x, y, _ := Exact(int32(epsg), p[0], p[1])
 		f := newFrame(tile)
-		return [2]float64{(x+halfWorld)*f.scale - float64(f.ox), (halfWorld-y)*f.scale - float64(f.oy)}
+		return [2]float64{(x+halfWorld)*f.scale() - float64(f.ox), (halfWorld-y)*f.scale() - float64(f.oy)}
 	}
 	if l.hasPlots() && int(tile.Z) >= o.PlotsMinZoom {
 		for _, p := range b.Plots {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -67,7 +66,7 @@ type Stats struct {
 	Vertices  int           // vertices of the rings drawn, before snapping and clipping
 	Kept      int           // vertices written (snapping merges, clipping adds some)
 	RawBytes  int           // uncompressed size
-	Bytes     int           // gzip-compressed size (what Render returns)
+	Bytes     int           // gzip-compressed size (Render's answer; 0 from a render that did not compress)
 	Took      time.Duration // render time
 }
 
@@ -100,34 +99,84 @@ func (r *Renderer) Check(t maptile.Tile) error {
 }
 
 // Render draws one tile of a tileset from a snapshot and returns it
-// gzip-compressed (the form cached and served), with its statistics.
-// The result depends only on the snapshot's content and the options.
+// gzip-compressed, with its statistics. The result depends only on the
+// snapshot's content and the options: it is the tile a Cache serves,
+// compressed (the Cache renders from a tile-ready copy of the plots and
+// gives the same bytes).
 func (r *Renderer) Render(snap *index.Snapshot, l Layer, t maptile.Tile) ([]byte, Stats, error) {
+	out, err := r.render(source{snap: snap}, l, t)
+	if err != nil {
+		return nil, out.st, err
+	}
+	if out.gz == nil {
+		start := time.Now()
+		if out.gz, err = r.gz.compress(out.raw); err != nil {
+			return nil, out.st, err
+		}
+		out.st.Bytes = len(out.gz)
+		out.st.Took += time.Since(start)
+	}
+	return out.gz, out.st, nil
+}
+
+// source is what a render reads: the snapshot, and the tile-ready copy of
+// its plots when there is one (nil: plots are prepared on the fly).
+type source struct {
+	snap  *index.Snapshot
+	store *plotStore
+}
+
+// rendered is a tile as render makes it: raw MVT when it is surely within
+// the budget without compressing it, else gzip-compressed (the budget
+// needed the compressed size); one of raw and gz is set, in a new slice of
+// its exact size.
+type rendered struct {
+	raw, gz []byte
+	sum     uint64 // xxHash64 of the raw tile: its ETag
+	st      Stats
+}
+
+// render draws a tile and applies the size budget.
+func (r *Renderer) render(src source, l Layer, t maptile.Tile) (rendered, error) {
+	return r.renderInto(src, l, t, nil)
+}
+
+// renderInto is render writing a raw tile into dst's memory when it is
+// large enough (a new slice otherwise).
+func (r *Renderer) renderInto(src source, l Layer, t maptile.Tile, dst []byte) (rendered, error) {
 	start := time.Now()
 	if err := r.Check(t); err != nil {
-		return nil, Stats{}, err
+		return rendered{}, err
 	}
 	rc, _ := r.pool.Get().(*renderCtx)
 	if rc == nil {
 		rc = &renderCtx{r: r}
 	}
 	defer r.pool.Put(rc)
-	rc.draw(snap, l, t, nil)
-	data, st, err := rc.finish(snap, l, t)
-	st.Took = time.Since(start)
-	return data, st, err
+	if src.store != nil {
+		src.store.mu.RLock()
+		defer src.store.mu.RUnlock()
+	}
+	rc.draw(src, l, t, nil)
+	out, err := rc.finish(src, l, t, dst)
+	out.st.Took = time.Since(start)
+	return out, err
 }
 
 // renderCtx is the state of one render; its buffers are reused.
 type renderCtx struct {
 	r       *Renderer
 	frame   frame
+	zoom    uint8
 	proj    cursor
 	layers  []layerBuf
-	geom    geomWriter
+	geom    geomWriter // polygon of the current feature
+	lgeom   geomWriter // label point of the current plot
 	ring    []pt
 	clipBuf []pt
 	found   []keyedPlot
+	scratch []int32  // a plot prepared on the fly
+	strs    strTable // its strings
 	sheetsF []*index.Sheet
 	xs      [3][]float64
 	keep    func(ord int) bool // nil: every feature
@@ -151,9 +200,9 @@ type keyedPlot struct {
 }
 
 // draw renders the features kept into the layer buffers.
-func (rc *renderCtx) draw(snap *index.Snapshot, l Layer, t maptile.Tile, keep func(int) bool) {
+func (rc *renderCtx) draw(src source, l Layer, t maptile.Tile, keep func(int) bool) {
 	specs := l.specs()
-	rc.frame, rc.proj, rc.keep, rc.ord, rc.recs, rc.st = newFrame(t), cursor{p: rc.r.proj}, keep, 0, rc.recs[:0], Stats{}
+	rc.frame, rc.zoom, rc.proj, rc.keep, rc.ord, rc.recs, rc.st = newFrame(t), uint8(t.Z), cursor{p: rc.r.proj}, keep, 0, rc.recs[:0], Stats{}
 	if cap(rc.layers) < len(specs) {
 		rc.layers = make([]layerBuf, len(specs))
 	}
@@ -163,10 +212,10 @@ func (rc *renderCtx) draw(snap *index.Snapshot, l Layer, t maptile.Tile, keep fu
 	}
 	z := int(t.Z)
 	if l.hasSheets() && z >= rc.r.opt.SheetsMinZoom {
-		rc.sheets(snap, &rc.layers[slices.Index(specs, sheetsSpec)])
+		rc.sheets(src.snap, &rc.layers[slices.Index(specs, sheetsSpec)])
 	}
 	if l.hasPlots() && z >= rc.r.opt.PlotsMinZoom {
-		rc.plots(snap, &rc.layers[slices.Index(specs, plotsSpec)], &rc.layers[slices.Index(specs, labelsSpec)])
+		rc.plots(src, &rc.layers[slices.Index(specs, plotsSpec)], &rc.layers[slices.Index(specs, labelsSpec)])
 	}
 }
 
@@ -185,87 +234,73 @@ func (rc *renderCtx) sized(l *layerBuf, before int) {
 }
 
 // plots adds the plots whose bound meets the buffered tile, and the label
-// points that fall inside the tile.
-func (rc *renderCtx) plots(snap *index.Snapshot, layer, labels *layerBuf) {
+// points that fall inside the tile. They come from the tile-ready copy
+// when the render has one (store), else from the snapshot, prepared on the
+// fly; both give the same plots in the same (key) order and the same bytes.
+func (rc *renderCtx) plots(src source, layer, labels *layerBuf) {
+	if src.store != nil && src.store.each(rc.frame, int(rc.zoom), func(r rec, p *index.Plot) {
+		rc.plot(r, p, src.store.strs.strs, layer, labels)
+	}) {
+		return
+	}
 	rc.found = rc.found[:0]
-	snap.SearchPlots(rc.frame.search(), func(p *index.Plot) bool {
+	src.snap.SearchPlots(rc.frame.search(), func(p *index.Plot) bool {
 		rc.found = append(rc.found, keyedPlot{id: plotID(p.Key), p: p})
 		return true
 	})
 	// The tree's order depends on insertion order; key order makes the
 	// bytes of a tile a function of the data alone.
 	slices.SortFunc(rc.found, func(a, b keyedPlot) int {
-		return cmp.Or(cmp.Compare(a.id, b.id), comparePlotKey(a.p.Key, b.p.Key))
+		if c := cmp.Compare(a.id, b.id); c != 0 {
+			return c
+		}
+		return comparePlotKey(a.p.Key, b.p.Key)
 	})
+	rc.strs.reset()
 	for _, k := range rc.found {
-		p := k.p
-		rc.geom.reset()
-		if rc.polygons(p.Geometry, p.EPSG) && rc.next(1, p.Area) {
-			before := len(layer.feats) + len(layer.vals)
-			plotTags(layer, p)
-			layer.feature(k.id, typePolygon, rc.geom.b)
-			rc.sized(layer, before)
-		}
-		if rc.label(p) && rc.next(0, p.Area) {
-			before := len(labels.feats) + len(labels.vals)
-			labels.str(lfUnit, p.Key.Unit)
-			labels.int(lfSheet, int64(p.Key.Sheet))
-			labels.int(lfPlot, int64(p.Key.Plot))
-			if len(p.LandUse) > 0 {
-				labels.str(lfLandUse, p.LandUse[0])
-			}
-			labels.double(lfArea, p.Area)
-			labels.feature(k.id, typePoint, rc.geom.b)
-			rc.sized(labels, before)
-		}
+		rc.scratch = prepare(&rc.proj, &rc.xs, &rc.strs, k.p, rc.scratch[:0])
+		rc.plot(rec(rc.scratch), k.p, rc.strs.strs, layer, labels)
 	}
 	clear(rc.found) // no pointers into an old snapshot stay in the pool
 	rc.found = rc.found[:0]
 }
 
-// label writes the label point of a plot into rc.geom if it falls inside
-// the tile proper (not the buffer), so that exactly one tile carries it.
-func (rc *renderCtx) label(p *index.Plot) bool {
-	if !p.Merc.Intersects(rc.frame.merc) {
-		return false
-	}
-	lp, ok := labelPoint(p.Geometry, &rc.xs)
-	if !ok {
-		return false
-	}
-	x, y, ok := rc.proj.mercator(p.EPSG, lp[0], lp[1])
-	if !ok {
-		return false
-	}
-	u := rc.frame.unit(x, y)
-	if u.x < 0 || u.y < 0 || u.x >= Extent || u.y >= Extent {
-		return false
-	}
+// plot adds one prepared plot and its label point; strs are the strings
+// of its string numbers, p the plot if the record is wide or bad.
+func (rc *renderCtx) plot(r rec, p *index.Plot, strs []string, layer, labels *layerBuf) {
 	rc.geom.reset()
-	rc.geom.moveTo(u)
-	return true
-}
-
-func plotTags(l *layerBuf, p *index.Plot) {
-	l.str(pfUnit, p.Key.Unit)
-	l.int(pfSheet, int64(p.Key.Sheet))
-	l.int(pfPlot, int64(p.Key.Plot))
-	l.str(pfCommune, p.Commune)
-	l.str(pfLandUse, landUse(p.LandUse))
-	if p.LegalArea != 0 {
-		l.double(pfLegalArea, p.LegalArea)
+	poly, label := rc.drawRecord(r, p)
+	if !poly && !label {
+		return
 	}
-	l.double(pfArea, p.Area)
-	l.int(pfVersion, int64(p.Version))
-}
-
-// landUse joins the codes with +, without allocating for the usual single
-// code.
-func landUse(codes []string) string {
-	if len(codes) == 1 {
-		return codes[0]
+	area, id := r.f64(aAreaLo), r.id()
+	if poly && rc.next(1, area) {
+		before := len(layer.feats) + len(layer.vals)
+		layer.strID(pfUnit, r[aUnit], strs)
+		layer.int(pfSheet, int64(r[aSheet]))
+		layer.int(pfPlot, int64(r[aPlot]))
+		layer.strID(pfCommune, r[aCommune], strs)
+		layer.strID(pfLandUse, r[aLandUse], strs)
+		if legal := r.f64(aLegalLo); legal != 0 {
+			layer.double(pfLegalArea, legal)
+		}
+		layer.double(pfArea, area)
+		layer.int(pfVersion, int64(r[aVersion]))
+		layer.feature(id, typePolygon, rc.geom.b)
+		rc.sized(layer, before)
 	}
-	return strings.Join(codes, "+")
+	if label && rc.next(0, area) {
+		before := len(labels.feats) + len(labels.vals)
+		labels.strID(lfUnit, r[aUnit], strs)
+		labels.int(lfSheet, int64(r[aSheet]))
+		labels.int(lfPlot, int64(r[aPlot]))
+		if r[aMainUse] >= 0 {
+			labels.strID(lfLandUse, r[aMainUse], strs)
+		}
+		labels.double(lfArea, area)
+		labels.feature(id, typePoint, rc.lgeom.b)
+		rc.sized(labels, before)
+	}
 }
 
 // sheets adds the frames of the sheets meeting the buffered tile.
@@ -295,38 +330,6 @@ func (rc *renderCtx) sheets(snap *index.Snapshot, layer *layerBuf) {
 		layer.feature(sheetID(s.Key), typePolygon, rc.geom.b)
 		rc.sized(layer, before)
 	}
-}
-
-// polygons writes the parts of a plane multipolygon inside the buffered
-// tile into rc.geom; false if nothing is left.
-func (rc *renderCtx) polygons(mp orb.MultiPolygon, epsg int32) bool {
-	any := false
-	for _, poly := range mp {
-		if len(poly) == 0 {
-			continue
-		}
-		ext, res := rc.tileRing(poly[0], epsg, true, rc.ring)
-		rc.ring = ext
-		if res == ringCollapsed {
-			rc.st.Collapsed++
-		}
-		if res != ringKept {
-			continue
-		}
-		rc.geom.ring(ext)
-		any = true
-		for _, h := range poly[1:] {
-			hr, res := rc.tileRing(h, epsg, false, rc.ring)
-			rc.ring = hr
-			if res == ringCollapsed {
-				rc.st.Collapsed++
-			}
-			if res == ringKept {
-				rc.geom.ring(hr)
-			}
-		}
-	}
-	return any
 }
 
 // plotID is the MVT feature id of a plot: unit, sheet and plot numbers as

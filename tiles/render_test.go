@@ -29,9 +29,13 @@ func gunzip(t testing.TB, gz []byte) []byte {
 	return b
 }
 
-// decode returns the features of each layer, in tile coordinates.
+// decode returns the features of each layer of a tile, raw or
+// gzip-compressed, in tile coordinates.
 func decode(t testing.TB, gz []byte) map[string][]*geojson.Feature {
 	t.Helper()
+	if len(gz) < 2 || gz[0] != 0x1f || gz[1] != 0x8b {
+		gz = gzipped(t, gz)
+	}
 	ls, err := mvt.UnmarshalGzipped(gz)
 	if err != nil {
 		t.Fatalf("decode: %v", err)
@@ -46,11 +50,24 @@ func decode(t testing.TB, gz []byte) map[string][]*geojson.Feature {
 	return out
 }
 
+func gzipped(t testing.TB, raw []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
 // exactUnits returns the unrounded tile units of a plane point.
 func exactUnits(tile maptile.Tile, e, n float64) orb.Point {
 	x, y, _ := Exact(vEPSG, e, n)
 	f := newFrame(tile)
-	return orb.Point{(x+halfWorld)*f.scale - float64(f.ox), (halfWorld-y)*f.scale - float64(f.oy)}
+	return orb.Point{(x+halfWorld)*f.scale() - float64(f.ox), (halfWorld-y)*f.scale() - float64(f.oy)}
 }
 
 func plotNumber(f *geojson.Feature) int { return int(f.Properties.MustFloat64("plot")) }

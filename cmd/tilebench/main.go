@@ -37,7 +37,9 @@ type config struct {
 	CachedConc int           // concurrent connections for the cached run
 	CachedFor  time.Duration // length of the cached run
 	Keep       bool          // keep the database
+	DB         string        // reuse this loaded database (from an earlier run with -keep) instead of creating one
 	CPUProfile string        // file for a CPU profile of the uncached rounds
+	CachedProf string        // file for a CPU profile of the cached run
 }
 
 func main() {
@@ -50,7 +52,9 @@ func main() {
 	flag.IntVar(&c.CachedConc, "cached-conc", 8, "concurrent connections, cached run")
 	flag.DurationVar(&c.CachedFor, "cached-for", 5*time.Second, "length of the cached run")
 	flag.BoolVar(&c.Keep, "keep", false, "keep the benchmark database")
+	flag.StringVar(&c.DB, "db", "", "reuse a database loaded by an earlier run with -keep (its URL; -plots is then ignored)")
 	flag.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile of this process during the uncached rounds")
+	flag.StringVar(&c.CachedProf, "cachedprofile", "", "write a CPU profile of this process during the cached run")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -35,22 +35,28 @@ type report struct {
 	build            index.BuildStats
 	machine, pgVer   string
 	uncached, cached result
+	firstHit         result // the second request of each tile: rendered again, compressed and cached
 	pg256, pg64      result // pg_tileserv's SQL with its buffer (256) and with ours (64)
 	renderMean       time.Duration
+	store            tiles.StoreStats
 	loadBefore       string
 	loadAfter        string
 	largest          []largest
 }
 
 func run(ctx context.Context, c config, log *slog.Logger) error {
-	dbURL, drop, err := createDB(ctx, c.AdminURL)
-	if err != nil {
-		return err
-	}
-	if !c.Keep {
-		defer drop()
-	} else {
-		log.Info("keeping the database", "url", dbURL)
+	dbURL := c.DB
+	if dbURL == "" {
+		u, drop, err := createDB(ctx, c.AdminURL)
+		if err != nil {
+			return err
+		}
+		if !c.Keep {
+			defer drop()
+		} else {
+			log.Info("keeping the database", "url", u)
+		}
+		dbURL = u
 	}
 	store, err := postgis.Open(ctx, dbURL)
 	if err != nil {
@@ -58,8 +64,10 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 	}
 	defer store.Close()
 	r := report{cfg: c, machine: machine()}
-	if r.plots, r.loadTook, err = load(ctx, store, c, log); err != nil {
-		return err
+	if c.DB == "" {
+		if r.plots, r.loadTook, err = load(ctx, store, c, log); err != nil {
+			return err
+		}
 	}
 	pool, err := pgxpool.New(ctx, dbURL)
 	if err != nil {
@@ -72,6 +80,9 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 	ix := index.New()
 	if r.build, err = ix.Build(ctx, store, log); err != nil {
 		return err
+	}
+	if c.DB != "" {
+		r.plots = r.build.Plots
 	}
 	if err := measure(ctx, c, ix, pool, &r, log); err != nil {
 		return err
@@ -115,6 +126,14 @@ func measure(ctx context.Context, c config, ix *index.Index, pool *pgxpool.Pool,
 	if _, err := hammer(addr, paths(warm), c.Conc); err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
+	// The tile-ready copy of the plots is built in the background once the
+	// first tile is asked for; measure once it is there (its build time and
+	// memory are reported).
+	if err := tc.WaitPrepared(ctx); err != nil {
+		return err
+	}
+	r.store = tc.StoreStats()
+	log.Info("tile-ready plots", "took", r.store.Took, "bytes", r.store.Bytes, "plots", r.store.Plots)
 	if _, err := pgRun(ctx, pool, warm, c.Conc, 256); err != nil {
 		return fmt.Errorf("PostGIS warm-up: %w", err)
 	}
@@ -123,12 +142,25 @@ func measure(ctx context.Context, c config, ix *index.Index, pool *pgxpool.Pool,
 		return err
 	}
 	r.renderMean = meanRender(reg)
+	// A tile enters the cache on its second request, which renders it
+	// again and compresses it (tiles.Tile). That one-time cost is measured
+	// on its own, so that the cached run measures tiles served as they stay.
+	log.Info("second requests", "tiles", len(picks))
+	if r.firstHit, err = hammer(addr, paths(picks), c.CachedConc); err != nil {
+		return err
+	}
 	log.Info("cached HTTP run", "for", c.CachedFor)
-	if r.cached, err = hammerFor(addr, paths(picks), c.CachedConc, c.CachedFor); err != nil {
+	stop, err := startProfile(c.CachedProf)
+	if err != nil {
+		return err
+	}
+	r.cached, err = hammerFor(addr, paths(picks), c.CachedConc, c.CachedFor)
+	stop()
+	if err != nil {
 		return err
 	}
 	r.loadAfter = loadavg()
-	r.largest = largestPerZoom(ix.Snapshot(), centres, rng)
+	r.largest = largestPerZoom(tc, centres, rng)
 	return nil
 }
 
@@ -137,17 +169,11 @@ func measure(ctx context.Context, c config, ix *index.Index, pool *pgxpool.Pool,
 // machine falls on all three alike.
 func compare(ctx context.Context, c config, addr string, pool *pgxpool.Pool, picks []maptile.Tile, r *report, log *slog.Logger) error {
 	const rounds = 4
-	if c.CPUProfile != "" {
-		f, err := os.Create(c.CPUProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile(c.CPUProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	for i := range rounds {
 		chunk := picks[i*len(picks)/rounds : (i+1)*len(picks)/rounds]
 		log.Info("round", "n", i+1, "tiles", len(chunk))
@@ -168,6 +194,23 @@ func compare(ctx context.Context, c config, addr string, pool *pgxpool.Pool, pic
 		r.pg64.add(p64)
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile of this process into file (nothing
+// if file is empty); stop ends it.
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // meanRender returns the mean server-side render time (compression
