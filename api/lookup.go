@@ -57,7 +57,7 @@ func (o outCRS) geometry(mp orb.MultiPolygon, from int32) *geojson.Geometry {
 	if o.epsg == int(from) {
 		return geojson.NewGeometry(roundMP(mp.Clone(), 1e3))
 	}
-	fz, _ := crs.ZoneByEPSG(int(from))
+	fz, _ := zoneOf(int(from))
 	out := mp.Clone()
 	for _, p := range out {
 		for _, r := range p {
@@ -104,8 +104,8 @@ func (q queryProblems) err() error {
 	return spatial.Invalid("bad query parameters", q)
 }
 
-func (q *queryProblems) float(r *http.Request, name string) (float64, bool) {
-	s := r.URL.Query().Get(name)
+func (q *queryProblems) float(v queryArgs, name string) (float64, bool) {
+	s := v.Get(name)
 	if s == "" {
 		q.add(name, "missing")
 		return 0, false
@@ -119,10 +119,13 @@ func (q *queryProblems) float(r *http.Request, name string) (float64, bool) {
 }
 
 // parseCRS reads a CRS parameter: "" = WGS 84; else a VN-2000 zone or 4326.
-func (q *queryProblems) parseCRS(r *http.Request, name string) outCRS {
-	s := r.URL.Query().Get(name)
+func (q *queryProblems) parseCRS(v queryArgs, name string) outCRS {
+	s := v.Get(name)
 	if s == "" {
 		return outCRS{epsg: crs.WGS84}
+	}
+	if o, ok := knownCRS(s); ok {
+		return o
 	}
 	epsg, err := crs.ParseCRS(s)
 	if err != nil {
@@ -141,24 +144,23 @@ func (q *queryProblems) parseCRS(r *http.Request, name string) outCRS {
 }
 
 // withGeometry applies the geometry=true|false parameter (default true).
-func (q *queryProblems) withGeometry(r *http.Request, o outCRS) outCRS {
-	if v := r.URL.Query().Get("geometry"); v != "" {
-		o.noGeom = !q.bool(v, "geometry")
+func (q *queryProblems) withGeometry(v queryArgs, o outCRS) outCRS {
+	if g := v.Get("geometry"); g != "" {
+		o.noGeom = !q.bool(g, "geometry")
 	}
 	return o
 }
 
 // parsePoint reads lon/lat, or x/y with crs (x = easting, y = northing in
 // metres, as GIS software orders them).
-func parsePoint(r *http.Request) (index.Point, outCRS, error) {
+func parsePoint(v queryArgs) (index.Point, outCRS, error) {
 	var q queryProblems
-	v := r.URL.Query()
-	out := q.withGeometry(r, q.parseCRS(r, "crs"))
+	out := q.withGeometry(v, q.parseCRS(v, "crs"))
 	var pt index.Point
 	switch {
 	case v.Has("lon") || v.Has("lat"):
-		lon, ok1 := q.float(r, "lon")
-		lat, ok2 := q.float(r, "lat")
+		lon, ok1 := q.float(v, "lon")
+		lat, ok2 := q.float(v, "lat")
 		if ok1 && (lon < -180 || lon > 180) {
 			q.add("lon", "%v is outside -180..180", lon)
 		}
@@ -167,8 +169,8 @@ func parsePoint(r *http.Request) (index.Point, outCRS, error) {
 		}
 		pt = index.LonLat(lon, lat)
 	case v.Has("x") || v.Has("y"):
-		e, ok1 := q.float(r, "x")
-		n, ok2 := q.float(r, "y")
+		e, ok1 := q.float(v, "x")
+		n, ok2 := q.float(v, "y")
 		if out.epsg == crs.WGS84 {
 			q.add("crs", "x/y need the VN-2000 zone they are in, e.g. crs=EPSG:9210")
 		} else if ok1 && ok2 && !out.zone.InRange(e, n) {
@@ -192,11 +194,13 @@ type AtResponse struct {
 // point (both plots when it lies on a shared edge), or with nearest=METRES
 // the closest plot within that distance when none contains it.
 func (s *Server) handlePlotsAt(w http.ResponseWriter, r *http.Request) {
-	pt, out, err := parsePoint(r)
+	var buf [8]queryPair
+	v := parseArgs(r.URL.RawQuery, buf[:0])
+	pt, out, err := parsePoint(v)
 	var nearest float64
-	if err == nil && r.URL.Query().Has("nearest") {
+	if err == nil && v.Has("nearest") {
 		var q queryProblems
-		if nearest, _ = q.float(r, "nearest"); nearest <= 0 || nearest > 1000 {
+		if nearest, _ = q.float(v, "nearest"); nearest <= 0 || nearest > 1000 {
 			q.add("nearest", "must be a distance in metres, 0 < nearest <= 1000")
 		}
 		err = q.err()
@@ -209,22 +213,19 @@ func (s *Server) handlePlotsAt(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	snap := s.index.Snapshot()
-	resp := AtResponse{Plots: []LookupPlot{}}
+	var hitBuf [4]index.Hit // a point lies in one plot, or two or more on shared edges
+	hits := hitBuf[:0]
 	snap.At(pt, func(h index.Hit) bool {
-		lp := out.plot(h.Plot)
-		lp.OnBoundary = h.Location == index.Boundary
-		resp.Plots = append(resp.Plots, lp)
+		hits = append(hits, h)
 		return true
 	})
-	if len(resp.Plots) == 0 && nearest > 0 {
+	var near *index.Near
+	if len(hits) == 0 && nearest > 0 {
 		if n, ok := snap.Nearest(pt, nearest); ok {
-			lp := out.plot(n.Plot)
-			d := math.Round(n.Distance*1000) / 1000
-			lp.Distance = &d
-			resp.Nearest = &lp
+			near = &n
 		}
 	}
-	writeJSON(w, resp)
+	writeAt(w, out, hits, near) // lookup_json.go
 }
 
 // requireIndex answers 503 while the read model is being built.
@@ -243,7 +244,8 @@ type SheetsAtResponse struct {
 // handleSheetsAt answers GET /api/v1/sheets/at: the map sheets whose frame
 // contains the point.
 func (s *Server) handleSheetsAt(w http.ResponseWriter, r *http.Request) {
-	pt, out, err := parsePoint(r)
+	var buf [8]queryPair
+	pt, out, err := parsePoint(parseArgs(r.URL.RawQuery, buf[:0]))
 	if err == nil {
 		err = s.requireIndex()
 	}
@@ -304,9 +306,10 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 
 func parseSearch(r *http.Request) (box orb.Bound, out outCRS, limit int, after spatial.PlotKey, err error) {
 	var q queryProblems
-	v := r.URL.Query()
-	out = q.withGeometry(r, q.parseCRS(r, "crs"))
-	in := q.parseCRS(r, "bbox-crs")
+	var buf [8]queryPair
+	v := parseArgs(r.URL.RawQuery, buf[:0])
+	out = q.withGeometry(v, q.parseCRS(v, "crs"))
+	in := q.parseCRS(v, "bbox-crs")
 	parts := strings.Split(v.Get("bbox"), ",")
 	var c [4]float64
 	if len(parts) != 4 {

@@ -22,6 +22,7 @@ type Server struct {
 	index     *index.Index // the read model; nil: lookups answer 503
 	log       *slog.Logger
 	router    *mux.Router
+	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
 	maxIngest int64
 	onTouched []func([]index.Touched) // e.g. tile cache invalidation
 	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
@@ -59,6 +60,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
 	v1 := r.PathPrefix("/api/v1").Subrouter()
 	v1.HandleFunc("/plots/at", s.handlePlotsAt).Methods(http.MethodGet, http.MethodHead)
+	s.plotsAt = s.recoverer(s.logRequests(http.HandlerFunc(s.handlePlotsAt))) // as r.Use wraps it
 	v1.HandleFunc("/plots", s.handleSearch).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
@@ -77,8 +79,19 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.router.ServeHTTP(w, r) }
+// ServeHTTP implements http.Handler. The point lookup, the hot route,
+// skips the router's matching (a regexp per route tried, the middleware
+// chain rebuilt and the request copied with its route variables on every
+// request); it goes through the same middleware to the same handler, and
+// any other method or spelling of the path (one the router would clean or
+// redirect) still goes through the router.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/api/v1/plots/at" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		s.plotsAt.ServeHTTP(w, r)
+		return
+	}
+	s.router.ServeHTTP(w, r)
+}
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]string{"status": "ok"})

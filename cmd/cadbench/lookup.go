@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,9 +13,12 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/paulmach/orb"
 
@@ -71,22 +75,48 @@ func (b *bench) lookup(ctx context.Context) error {
 	if err := pool.QueryRow(ctx, "EXPLAIN (FORMAT TEXT) "+gistQuery, pts[0][0], pts[0][1]).Scan(&plan); err == nil {
 		fmt.Fprintf(os.Stderr, "PostGIS plan: %s\n", plan)
 	}
-	pgq := b.postgisQuery(ctx, pool, pts)
 	st.Close()
-	web, err := b.http(url, pts)
+	addr, pid, stop, err := b.serve(url)
 	if err != nil {
 		return err
 	}
-	fmt.Println("\n| lookup path | lookups/s | p50 | p99 |")
-	fmt.Println("|---|---|---|---|")
-	for _, m := range append([]measure{inproc, par, pgq}, web...) {
-		p50, p99 := "-", "-"
+	defer stop()
+	// The in-process index is garbage from here (ix is not used below):
+	// collect it now, so that this process (the client of every run below)
+	// does not mark it during the runs.
+	runtime.GC()
+	load0 := loadAverage()
+	// The PostGIS and HTTP runs alternate in rounds, so that other load on
+	// the shared machine falls on all of them alike.
+	runs := []*run{
+		{name: "PostGIS GiST query via pgxpool", fn: b.postgisQuery(ctx, pool, pts), cpuOf: func() map[int]time.Duration { return backendCPU(ctx, pool) }},
+		{name: "HTTP GET /api/v1/plots/at (loopback)", fn: b.httpLookup(addr, pts, ""), cpuOf: serveCPU(pid)},
+		{name: "HTTP GET /api/v1/plots/at&geometry=false (loopback)", fn: b.httpLookup(addr, pts, "&geometry=false"), cpuOf: serveCPU(pid)},
+	}
+	for r := 0; r < b.rounds; r++ {
+		for _, x := range runs {
+			b.load(x, b.dur/time.Duration(b.rounds))
+		}
+	}
+	pgq, web, keys := runs[0].measure(b.conns), runs[1].measure(b.conns), runs[2].measure(b.conns)
+	fmt.Printf("- PostGIS and HTTP runs alternate in %d rounds of %v each; 1-minute load average %s before, %s after. "+
+		"CPU per lookup: the serving side (PostgreSQL backends of the benchmark database / the `cadastre serve` process) "+
+		"and the client side (this process: pgx, or the HTTP load generator of loadgen.go), from /proc\n",
+		b.rounds, (b.dur / time.Duration(b.rounds)).Round(time.Millisecond), load0, loadAverage())
+	fmt.Println("\n| lookup path | lookups/s | p50 | p99 | server CPU per lookup | client CPU per lookup |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, m := range []measure{inproc, par, pgq, web, keys} {
+		p50, p99, scpu, ccpu := "-", "-", "-", "-"
 		if m.p50 > 0 {
 			p50, p99 = m.p50.String(), m.p99.String()
 		}
-		fmt.Printf("| %s | %.0f | %s | %s |\n", m.name, m.rate, p50, p99)
+		if m.n > 0 && m.clientCPU > 0 {
+			scpu = fmt.Sprintf("%.1f µs", float64(m.serverCPU.Nanoseconds())/1e3/float64(m.n))
+			ccpu = fmt.Sprintf("%.1f µs", float64(m.clientCPU.Nanoseconds())/1e3/float64(m.n))
+		}
+		fmt.Printf("| %s | %.0f | %s | %s | %s | %s |\n", m.name, m.rate, p50, p99, scpu, ccpu)
 	}
-	fmt.Printf("\nRatios: in-process %.0fx the PostGIS query rate on one core, %.0fx on all cores (target 100x, p99 under 10 µs); HTTP %.1fx with geometry, %.1fx keys only (target 3x).\n\n", inproc.rate/pgq.rate, par.rate/pgq.rate, web[0].rate/pgq.rate, web[1].rate/pgq.rate)
+	fmt.Printf("\nRatios: in-process %.0fx the PostGIS query rate on one core, %.0fx on all cores (target 100x, p99 under 10 µs); HTTP %.1fx with geometry, %.1fx keys only (target 3x).\n\n", inproc.rate/pgq.rate, par.rate/pgq.rate, web.rate/pgq.rate, keys.rate/pgq.rate)
 	return nil
 }
 
@@ -94,11 +124,18 @@ type measure struct {
 	name     string
 	rate     float64
 	p50, p99 time.Duration
+	n        int
+	// CPU time of the serving and client processes during the runs; 0 when
+	// not measured.
+	serverCPU, clientCPU time.Duration
 }
 
 func summarize(name string, lat []time.Duration, took time.Duration) measure {
+	if len(lat) == 0 {
+		return measure{name: name}
+	}
 	slices.Sort(lat)
-	return measure{name: name, rate: float64(len(lat)) / took.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}
+	return measure{name: name, rate: float64(len(lat)) / took.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], n: len(lat)}
 }
 
 // queryPoints draws plane points of EPSG:9210 inside the data's extent.
@@ -172,10 +209,10 @@ func inProcessParallel(ix *index.Index, pts []orb.Point) measure {
 const gistQuery = `SELECT unit, sheet, plot FROM plots
 WHERE valid_to IS NULL AND NOT retired AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 9210))`
 
-// postgisQuery runs the GiST lookup through pgxpool with as many workers
-// as the HTTP load generator has connections.
-func (b *bench) postgisQuery(ctx context.Context, pool *pgxpool.Pool, pts []orb.Point) measure {
-	return b.load("PostGIS GiST query via pgxpool", func(i int) error {
+// postgisQuery returns a load function running the GiST lookup through
+// pgxpool (as many workers as the HTTP load generator has connections).
+func (b *bench) postgisQuery(ctx context.Context, pool *pgxpool.Pool, pts []orb.Point) func(w, i int) error {
+	return func(_, i int) error {
 		rows, err := pool.Query(ctx, gistQuery, pts[i%len(pts)][0], pts[i%len(pts)][1])
 		if err != nil {
 			return err
@@ -184,24 +221,25 @@ func (b *bench) postgisQuery(ctx context.Context, pool *pgxpool.Pool, pts []orb.
 		}
 		rows.Close()
 		return rows.Err()
-	})
+	}
 }
 
-// http starts `cadastre serve` on the database and loads it over loopback.
-func (b *bench) http(url string, pts []orb.Point) ([]measure, error) {
+// serve starts `cadastre serve` on the database and waits until it is
+// ready; stop ends it.
+func (b *bench) serve(url string) (addr string, pid int, stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, err
+		return "", 0, nil, err
 	}
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(b.bin, "serve", "--database-url", url, "--addr", addr, "--load-sample=false", "--log-level", "warn")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return "", 0, nil, err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: b.conns}}
+	stop = func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }
+	client := &http.Client{Timeout: 10 * time.Second}
 	for deadline := time.Now().Add(5 * time.Minute); ; {
 		resp, err := client.Get("http://" + addr + "/readyz")
 		if err == nil {
@@ -211,62 +249,154 @@ func (b *bench) http(url string, pts []orb.Point) ([]measure, error) {
 			}
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("serve not ready")
+			stop()
+			return "", 0, nil, fmt.Errorf("serve not ready")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	web := b.load("HTTP GET /api/v1/plots/at (loopback)", httpLookup(client, addr, pts, ""))
-	keys := b.load("HTTP GET /api/v1/plots/at&geometry=false (loopback)", httpLookup(client, addr, pts, "&geometry=false"))
-	return []measure{web, keys}, nil
+	client.CloseIdleConnections()
+	return addr, cmd.Process.Pid, stop, nil
 }
 
-// httpLookup returns a load function asking for the plot at each point.
-func httpLookup(client *http.Client, addr string, pts []orb.Point, extra string) func(int) error {
-	return func(i int) error {
+// httpLookup returns a load function asking for the plot at each point,
+// one keep-alive connection per worker (loadgen.go), reading every
+// response in full.
+func (b *bench) httpLookup(addr string, pts []orb.Point, extra string) func(w, i int) error {
+	conns := make([]*httpConn, b.conns)
+	targets := make([][]byte, b.conns)
+	for w := range conns {
+		conns[w] = newHTTPConn(addr)
+	}
+	return func(w, i int) error {
 		p := pts[i%len(pts)]
-		resp, err := client.Get(fmt.Sprintf("http://%s/api/v1/plots/at?x=%.3f&y=%.3f&crs=EPSG:9210%s", addr, p[0], p[1], extra))
+		// /api/v1/plots/at?x=%.3f&y=%.3f&crs=EPSG:9210 + extra
+		t := append(targets[w][:0], "/api/v1/plots/at?x="...)
+		t = strconv.AppendFloat(t, p[0], 'f', 3, 64)
+		t = append(t, "&y="...)
+		t = strconv.AppendFloat(t, p[1], 'f', 3, 64)
+		t = append(t, "&crs=EPSG:9210"...)
+		t = append(t, extra...)
+		targets[w] = t
+		status, n, err := conns[w].get(t)
 		if err != nil {
 			return err
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return fmt.Errorf("status %d", resp.StatusCode)
+		if status != 200 || n == 0 {
+			return fmt.Errorf("status %d, %d bytes", status, n)
 		}
 		return nil
 	}
 }
 
-// load runs fn from b.conns goroutines for b.dur and collects latencies.
-func (b *bench) load(name string, fn func(i int) error) measure {
+// run is one lookup path measured in rounds.
+type run struct {
+	name string
+	fn   func(w, i int) error // the lookup of point i by worker w
+	// cpuOf returns the CPU time so far of each serving process.
+	cpuOf func() map[int]time.Duration
+
+	lat                  []time.Duration
+	took                 time.Duration
+	errs                 int
+	serverCPU, clientCPU time.Duration
+}
+
+// load runs x.fn from b.conns goroutines (w = 0..conns-1) for dur, and adds
+// the latencies, the time and the CPU times to x.
+func (b *bench) load(x *run, dur time.Duration) {
 	var mu sync.Mutex
-	var all []time.Duration
 	var wg sync.WaitGroup
+	srv0, cli0 := x.cpuOf(), procCPU(0)
+	base := len(x.lat) + x.errs // later rounds go on with the next points
 	start := time.Now()
-	var errs int
 	for w := 0; w < b.conns; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			var lat []time.Duration
-			for i := w; time.Since(start) < b.dur; i += b.conns {
+			errs := 0
+			for i := base + w; time.Since(start) < dur; i += b.conns {
 				t0 := time.Now()
-				if err := fn(i); err != nil {
-					mu.Lock()
+				if err := x.fn(w, i); err != nil {
 					errs++
-					mu.Unlock()
 					continue
 				}
 				lat = append(lat, time.Since(t0))
 			}
 			mu.Lock()
-			all = append(all, lat...)
+			x.lat = append(x.lat, lat...)
+			x.errs += errs
 			mu.Unlock()
 		}(w)
 	}
 	wg.Wait()
-	if errs > 0 {
-		fmt.Fprintf(os.Stderr, "%s: %d errors\n", name, errs)
+	x.took += time.Since(start)
+	x.clientCPU += procCPU(0) - cli0
+	for pid, t := range x.cpuOf() {
+		x.serverCPU += t - srv0[pid] // a process started during the run counts from 0
 	}
-	return summarize(fmt.Sprintf("%s, %d concurrent", name, b.conns), all, time.Since(start))
+}
+
+// measure summarises the rounds of a run.
+func (x *run) measure(conns int) measure {
+	if x.errs > 0 {
+		fmt.Fprintf(os.Stderr, "%s: %d errors\n", x.name, x.errs)
+	}
+	m := summarize(fmt.Sprintf("%s, %d concurrent", x.name, conns), x.lat, x.took)
+	m.serverCPU, m.clientCPU = x.serverCPU, x.clientCPU
+	return m
+}
+
+// serveCPU returns the CPU time of the serve process.
+func serveCPU(pid int) func() map[int]time.Duration {
+	return func() map[int]time.Duration { return map[int]time.Duration{pid: procCPU(pid)} }
+}
+
+// backendCPU returns the CPU time of every PostgreSQL backend connected to
+// the benchmark database (the pool's; serve's connections idle meanwhile).
+func backendCPU(ctx context.Context, pool *pgxpool.Pool) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	rows, err := pool.Query(ctx, "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+	if err != nil {
+		return out
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return out
+	}
+	for _, pid := range pids {
+		out[int(pid)] = procCPU(int(pid))
+	}
+	return out
+}
+
+// procCPU returns the user and system CPU time of a process (Linux
+// /proc/PID/stat, in clock ticks of 10 ms); pid 0 is this process.
+func procCPU(pid int) time.Duration {
+	path := "/proc/self/stat"
+	if pid != 0 {
+		path = fmt.Sprintf("/proc/%d/stat", pid)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start at
+	// state; utime and stime are fields 14 and 15 of the whole line.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// loadAverage returns the 1-minute load average of the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }

@@ -31,8 +31,9 @@ func main() {
 	dir := fs.String("dir", filepath.Join(os.TempDir(), "cadbench"), "where data sets and the binary go")
 	seconds := fs.Int("seconds", 10, "duration of each load phase")
 	conns := fs.Int("conns", 16, "concurrent connections of the load generator")
+	rounds := fs.Int("rounds", 3, "lookup: the PostGIS and HTTP runs alternate in this many rounds, --seconds in all for each")
 	fs.Parse(os.Args[2:])
-	b := &bench{plots: *plots, dir: *dir, dur: time.Duration(*seconds) * time.Second, conns: *conns}
+	b := &bench{plots: *plots, dir: *dir, dur: time.Duration(*seconds) * time.Second, conns: *conns, rounds: max(*rounds, 1)}
 	ctx := context.Background()
 	var err error
 	switch os.Args[1] {
@@ -50,11 +51,12 @@ func main() {
 }
 
 type bench struct {
-	plots int
-	dir   string
-	dur   time.Duration
-	conns int
-	bin   string
+	plots  int
+	dir    string
+	dur    time.Duration
+	conns  int
+	rounds int
+	bin    string
 }
 
 // machine describes where the figures come from.
