@@ -7,9 +7,9 @@ import (
 	"math"
 
 	"github.com/paulmach/orb"
+	orbwkb "github.com/paulmach/orb/encoding/wkb"
 	"github.com/twpayne/go-geom"
 	"github.com/twpayne/go-geom/encoding/ewkb"
-	"github.com/twpayne/go-geom/encoding/wkb"
 
 	"cadastre/spatial/crs"
 )
@@ -49,47 +49,35 @@ func appendPolygon(flat []float64, p orb.Polygon) ([]int, []float64) {
 	return ends, flat
 }
 
-// decodeMultiPolygon decodes WKB (ST_AsBinary) into an orb multipolygon.
+// decodeMultiPolygon decodes WKB (ST_AsBinary) into an orb multipolygon,
+// with orb's own decoder (one allocation per ring; going through go-geom
+// cost twice that, and reading a province for the index spends its time
+// here).
 func decodeMultiPolygon(data []byte) (orb.MultiPolygon, error) {
-	g, err := wkb.Unmarshal(data)
+	g, err := orbwkb.Unmarshal(data)
 	if err != nil {
 		return nil, err
 	}
-	mp, ok := g.(*geom.MultiPolygon)
-	if !ok {
-		return nil, fmt.Errorf("stored geometry is %T, want a multipolygon", g)
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		return g, nil
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, nil
 	}
-	out := make(orb.MultiPolygon, mp.NumPolygons())
-	for i := range out {
-		out[i] = toPolygon(mp.Polygon(i))
-	}
-	return out, nil
+	return nil, fmt.Errorf("stored geometry is %s, want a multipolygon", g.GeoJSONType())
 }
 
 // decodePolygon decodes WKB (ST_AsBinary) into an orb polygon.
 func decodePolygon(data []byte) (orb.Polygon, error) {
-	g, err := wkb.Unmarshal(data)
+	g, err := orbwkb.Unmarshal(data)
 	if err != nil {
 		return nil, err
 	}
-	p, ok := g.(*geom.Polygon)
+	p, ok := g.(orb.Polygon)
 	if !ok {
-		return nil, fmt.Errorf("stored geometry is %T, want a polygon", g)
+		return nil, fmt.Errorf("stored geometry is %s, want a polygon", g.GeoJSONType())
 	}
-	return toPolygon(p), nil
-}
-
-func toPolygon(p *geom.Polygon) orb.Polygon {
-	out := make(orb.Polygon, p.NumLinearRings())
-	for i := range out {
-		flat := p.LinearRing(i).FlatCoords()
-		r := make(orb.Ring, len(flat)/2)
-		for j := range r {
-			r[j] = orb.Point{flat[2*j], flat[2*j+1]}
-		}
-		out[i] = r
-	}
-	return out
+	return p, nil
 }
 
 // multiPolygonLonLat converts a plane multipolygon of zone to WGS 84
