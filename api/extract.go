@@ -249,9 +249,11 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, rec)
 }
 
-// decide applies and records a decision. An acceptance writes the plot
-// first: a decision stored without its plot version would claim a change
-// that did not happen.
+// decide applies and records a decision. An acceptance writes the plot's
+// new version and the decision in one transaction when the store can
+// (extract.TxDecider: both stores here); otherwise the plot first, since a
+// decision stored without its plot version would claim a change that did
+// not happen.
 func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decision) error {
 	es, err := s.extracts()
 	if err != nil {
@@ -260,20 +262,23 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	if rec.Status != extract.StatusValidated {
 		return spatial.Errorf(spatial.KindConflict, "extract %d is %s: only a validated extract takes a decision", rec.ID, rec.Status)
 	}
-	if d.Accept {
-		v, err := s.acceptExtract(r, rec, d)
-		if err != nil {
-			return err
-		}
-		d.PlotVersion = v
+	if !d.Accept {
+		return es.Decide(r.Context(), rec.ID, d)
 	}
+	txd, _ := es.(extract.TxDecider)
+	v, err := s.acceptExtract(r, rec, d, txd)
+	if err != nil || txd != nil {
+		return err
+	}
+	d.PlotVersion = v
 	return es.Decide(r.Context(), rec.ID, d)
 }
 
 // acceptExtract stores the measured geometry as a new version of the
-// plot and returns that version. The legal area is left as it is: it
-// changes with a new certificate, not with a measurement.
-func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.Decision) (int, error) {
+// plot and returns that version; with txd, the decision (d, its
+// PlotVersion set) goes into the same transaction. The legal area is left
+// as it is: it changes with a new certificate, not with a measurement.
+func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.Decision, txd extract.TxDecider) (int, error) {
 	var rep extract.Report
 	if err := json.Unmarshal(rec.Report, &rep); err != nil || len(rep.Measured) == 0 {
 		return 0, fmt.Errorf("extract %d: stored report without its measured geometry: %v", rec.ID, err)
@@ -296,7 +301,20 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	if d.Reason != "" {
 		reason += ": " + d.Reason
 	}
-	res, err := writePlot(r, wr, spatial.Change{By: d.By, Reason: reason, Source: fmt.Sprintf("extract %d", rec.ID)}, &np)
+	// The version the write makes: the next one, or the current one when
+	// the measured boundary is the stored one (the store writes nothing).
+	v := cur.Version.Version
+	if !cur.SameContent(&np) {
+		v++
+	}
+	res, err := writePlot(r, wr, spatial.Change{By: d.By, Reason: reason, Source: fmt.Sprintf("extract %d", rec.ID)}, &np,
+		func(tx spatial.Tx) error {
+			if txd == nil {
+				return nil
+			}
+			d.PlotVersion = v
+			return txd.DecideInTx(r.Context(), tx, rec.ID, d)
+		})
 	if err != nil {
 		return 0, err
 	}
@@ -305,16 +323,25 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	if err != nil {
 		return 0, err
 	}
+	if h.Current.Version.Version != v {
+		s.log.ErrorContext(r.Context(), "accepted extract: plot version differs from the one recorded",
+			"extract", rec.ID, "plot", rec.Plot.String(), "recorded", v, "stored", h.Current.Version.Version)
+	}
 	return h.Current.Version.Version, nil
 }
 
-func writePlot(r *http.Request, wr spatial.Writer, c spatial.Change, p *spatial.Plot) (spatial.WriteResult, error) {
+// writePlot writes one plot in a transaction, runs also (more writes in
+// the same transaction) and commits: all of it or none.
+func writePlot(r *http.Request, wr spatial.Writer, c spatial.Change, p *spatial.Plot, also func(spatial.Tx) error) (spatial.WriteResult, error) {
 	tx, err := wr.Begin(r.Context(), c)
 	if err != nil {
 		return spatial.WriteResult{}, err
 	}
 	defer tx.Rollback(r.Context())
 	if err := tx.Write(r.Context(), &spatial.Batch{Plots: []*spatial.Plot{p}}); err != nil {
+		return spatial.WriteResult{}, err
+	}
+	if err := also(tx); err != nil {
 		return spatial.WriteResult{}, err
 	}
 	return tx.Commit(r.Context())

@@ -64,3 +64,12 @@ type Store interface {
 	// extract is not validated (already decided, or refused).
 	Decide(ctx context.Context, id int64, d *Decision) error
 }
+
+// TxDecider is implemented by stores that can record a decision inside one
+// of their write transactions (spatial.Tx), so that accepting an extract
+// stores the plot's new version and the decision in one commit, or
+// neither.
+type TxDecider interface {
+	// DecideInTx is Decide inside tx, a transaction this store began.
+	DecideInTx(ctx context.Context, tx spatial.Tx, id int64, d *Decision) error
+}

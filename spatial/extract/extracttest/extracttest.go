@@ -9,6 +9,7 @@ import (
 
 	"cadastre/spatial"
 	"cadastre/spatial/extract"
+	"cadastre/spatial/store/storetest"
 )
 
 // Run checks s: a submission is stored byte for byte, then its report,
@@ -71,4 +72,89 @@ func jsonEqual(a, b json.RawMessage) bool {
 	ja, _ := json.Marshal(x)
 	jb, _ := json.Marshal(y)
 	return string(ja) == string(jb)
+}
+
+// TxStore is a store that writes plots in transactions and records
+// decisions inside them.
+type TxStore interface {
+	extract.Store
+	extract.TxDecider
+	spatial.Store
+	spatial.Writer
+}
+
+// RunTx checks DecideInTx: an accepted extract's plot version and its
+// decision commit together, and a decision refused inside the transaction
+// (the extract was decided meanwhile) leaves neither the plot version nor
+// a decision behind.
+func RunTx(t *testing.T, s TxStore) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sh := storetest.SheetAt(t, storetest.UnitB, 1, storetest.ZoneA, 601234, 1191876)
+	f := sh.FrameBound()
+	p := storetest.Square(storetest.UnitB, 1, 1, storetest.ZoneA, f.Min[0]+10, f.Min[1]+10, 20)
+	if _, err := s.Write(ctx, &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p},
+		Change: spatial.Change{By: "t", Reason: "load"}}); err != nil {
+		t.Fatal(err)
+	}
+	validated := func() int64 {
+		rec := &extract.Record{Plot: p.Key, PlotVersion: 1, Profile: extract.DefaultProfile, SubmittedBy: "s", Submission: json.RawMessage(`{}`)}
+		if err := s.CreateExtract(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveReport(ctx, rec.ID, extract.StatusValidated, extract.BoundaryChanged, json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		return rec.ID
+	}
+	accept := func(id int64, side float64, commit bool) error {
+		tx, err := s.Begin(ctx, spatial.Change{By: "r", Reason: "extract accepted"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		moved := storetest.Square(storetest.UnitB, 1, 1, storetest.ZoneA, f.Min[0]+10, f.Min[1]+10, side)
+		if err := tx.Write(ctx, &spatial.Batch{Plots: []*spatial.Plot{moved}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DecideInTx(ctx, tx, id, &extract.Decision{Accept: true, By: "r", PlotVersion: 2}); err != nil {
+			return err
+		}
+		if !commit {
+			return tx.Rollback(ctx)
+		}
+		_, err = tx.Commit(ctx)
+		return err
+	}
+	a, b, c := validated(), validated(), validated()
+	// Rolled back after the decision: neither the plot nor the decision stays.
+	if err := accept(c, 23, false); err != nil {
+		t.Fatalf("accept then roll back: %v", err)
+	}
+	if rec, err := s.Extract(ctx, c); err != nil || rec.Status != extract.StatusValidated || len(rec.Decisions) != 0 {
+		t.Fatalf("after a rolled back accept: extract %+v, %v; want validated, no decision", rec, err)
+	}
+	if err := accept(a, 21, true); err != nil {
+		t.Fatalf("accept in one transaction: %v", err)
+	}
+	h, err := s.Plot(ctx, p.Key)
+	if err != nil || h.Current.Version.Version != 2 {
+		t.Fatalf("after accept: plot %v, %v; want version 2", h, err)
+	}
+	if rec, err := s.Extract(ctx, a); err != nil || rec.Status != extract.StatusAccepted || len(rec.Decisions) != 1 || rec.Decisions[0].PlotVersion != 2 {
+		t.Fatalf("after accept: extract %+v, %v", rec, err)
+	}
+	// b is decided by someone else first: the accept must leave nothing.
+	if err := s.Decide(ctx, b, &extract.Decision{Accept: false, By: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := accept(b, 22, true); spatial.KindOf(err) != spatial.KindConflict {
+		t.Fatalf("accept of a decided extract: got %v, want conflict", err)
+	}
+	if h, err := s.Plot(ctx, p.Key); err != nil || h.Current.Version.Version != 2 || len(h.Versions) != 2 {
+		t.Errorf("after the refused accept: plot %+v, %v; want still version 2 of 2", h.Current, err)
+	}
+	if rec, err := s.Extract(ctx, b); err != nil || rec.Status != extract.StatusRejected || len(rec.Decisions) != 1 {
+		t.Errorf("after the refused accept: extract %+v, %v; want rejected with one decision", rec, err)
+	}
 }

@@ -176,6 +176,36 @@ func (s *Store) Decide(ctx context.Context, id int64, d *extract.Decision) error
 		return storeError(ctx, err, msg)
 	}
 	defer tx.Rollback()
+	if err := s.decideIn(ctx, tx, id, d); err != nil {
+		return err
+	}
+	return storeError(ctx, tx.Commit(), msg)
+}
+
+// DecideInTx records the decision inside a write transaction of this
+// store (extract.TxDecider): it commits with the plot version written.
+// The extract tables exist already: the extract was submitted.
+func (s *Store) DecideInTx(ctx context.Context, tx spatial.Tx, id int64, d *extract.Decision) error {
+	t, ok := tx.(*writeTx)
+	if !ok {
+		return spatial.Errorf(spatial.KindInternal, "decision in a transaction of another store (%T)", tx)
+	}
+	if err := t.usable(); err != nil {
+		return err
+	}
+	err := s.decideIn(ctx, t.tx, id, d)
+	if err != nil {
+		t.nFailed++
+		if t.failed == nil {
+			t.failed = err
+		}
+	}
+	return err
+}
+
+// decideIn records a decision with tx.
+func (s *Store) decideIn(ctx context.Context, tx *sql.Tx, id int64, d *extract.Decision) error {
+	const msg = "gpkg: storing the decision failed"
 	st, err := s.extractStatus(ctx, tx, id)
 	if err != nil {
 		return err
@@ -197,5 +227,5 @@ func (s *Store) Decide(ctx context.Context, id int64, d *extract.Decision) error
 	if _, err := tx.ExecContext(ctx, `UPDATE extracts SET status = ? WHERE id = ?`, string(next), id); err != nil {
 		return storeError(ctx, err, msg)
 	}
-	return storeError(ctx, tx.Commit(), msg)
+	return nil
 }

@@ -17,3 +17,12 @@ func TestGPKGExtracts(t *testing.T) {
 	defer s.Close()
 	extracttest.Run(t, s)
 }
+
+func TestGPKGDecideInTx(t *testing.T) {
+	s, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "x.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	extracttest.RunTx(t, s)
+}

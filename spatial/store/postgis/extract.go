@@ -89,32 +89,55 @@ func (s *Store) Extract(ctx context.Context, id int64) (*extract.Record, error) 
 // with its status change (the extract row locked against a concurrent
 // decision).
 func (s *Store) Decide(ctx context.Context, id int64, d *extract.Decision) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		st, err := extractStatus(ctx, tx, id, true)
-		if err != nil {
-			return err
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return decideIn(ctx, tx, id, d) })
+}
+
+// DecideInTx records the decision inside a write transaction of this
+// store (extract.TxDecider): it commits with the plot version written.
+func (s *Store) DecideInTx(ctx context.Context, tx spatial.Tx, id int64, d *extract.Decision) error {
+	t, ok := tx.(*Tx)
+	if !ok {
+		return spatial.Errorf(spatial.KindInternal, "decision in a transaction of another store (%T)", tx)
+	}
+	if err := t.usable(); err != nil {
+		return err
+	}
+	err := decideIn(ctx, t.tx, id, d)
+	if err != nil {
+		t.fail(err)
+		if spatial.KindOf(err) != spatial.KindConflict && spatial.KindOf(err) != spatial.KindNotFound {
+			t.aborted = true // a statement failed: PostgreSQL refuses the rest
 		}
-		if st != extract.StatusValidated {
-			return spatial.Errorf(spatial.KindConflict, "extract %d is %s: only a validated extract takes a decision", id, st)
-		}
-		next := extract.StatusRejected
-		if d.Accept {
-			next = extract.StatusAccepted
-		}
-		var pv *int
-		if d.PlotVersion > 0 {
-			pv = &d.PlotVersion
-		}
-		var at *time.Time
-		if !d.At.IsZero() {
-			at = &d.At
-		}
-		err = tx.QueryRow(ctx, `INSERT INTO extract_decisions (extract_id, accept, reason, decided_by, plot_version, decided_at)
-			VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING decided_at`, id, d.Accept, d.Reason, d.By, pv, at).Scan(&d.At)
-		if err != nil {
-			return translate(err, "store decision")
-		}
-		_, err = tx.Exec(ctx, `UPDATE extracts SET status = $1 WHERE id = $2`, string(next), id)
+	}
+	return err
+}
+
+// decideIn records a decision with tx.
+func decideIn(ctx context.Context, tx pgx.Tx, id int64, d *extract.Decision) error {
+	st, err := extractStatus(ctx, tx, id, true)
+	if err != nil {
+		return err
+	}
+	if st != extract.StatusValidated {
+		return spatial.Errorf(spatial.KindConflict, "extract %d is %s: only a validated extract takes a decision", id, st)
+	}
+	next := extract.StatusRejected
+	if d.Accept {
+		next = extract.StatusAccepted
+	}
+	var pv *int
+	if d.PlotVersion > 0 {
+		pv = &d.PlotVersion
+	}
+	var at *time.Time
+	if !d.At.IsZero() {
+		at = &d.At
+	}
+	err = tx.QueryRow(ctx, `INSERT INTO extract_decisions (extract_id, accept, reason, decided_by, plot_version, decided_at)
+		VALUES ($1, $2, $3, $4, $5, coalesce($6, now())) RETURNING decided_at`, id, d.Accept, d.Reason, d.By, pv, at).Scan(&d.At)
+	if err != nil {
 		return translate(err, "store decision")
-	})
+	}
+	_, err = tx.Exec(ctx, `UPDATE extracts SET status = $1 WHERE id = $2`, string(next), id)
+	return translate(err, "store decision")
 }

@@ -9,3 +9,7 @@ import (
 func TestPostGISExtracts(t *testing.T) {
 	extracttest.Run(t, open(t))
 }
+
+func TestPostGISDecideInTx(t *testing.T) {
+	extracttest.RunTx(t, open(t))
+}
