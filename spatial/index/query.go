@@ -2,6 +2,7 @@ package index
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -54,14 +55,17 @@ type Hit struct {
 // exact test on the plot's own plane.
 func (s *Snapshot) At(q Point, fn func(Hit) bool) {
 	m := q.merc()
-	var hits []Hit
+	var buf [4]Hit // a point is in one plot, or on the border of a few: no allocation
+	hits := buf[:0]
 	s.plots.Search(m, m, func(_, _ [2]float64, p *Plot) bool {
 		if loc := Locate(p.Geometry, q.in(p.EPSG)); loc != Outside {
 			hits = append(hits, Hit{Plot: p, Location: loc})
 		}
 		return true
 	})
-	sort.Slice(hits, func(i, j int) bool { return comparePlotKey(hits[i].Plot.Key, hits[j].Plot.Key) < 0 })
+	if len(hits) > 1 {
+		slices.SortFunc(hits, func(a, b Hit) int { return comparePlotKey(a.Plot.Key, b.Plot.Key) })
+	}
 	for _, h := range hits {
 		if !fn(h) {
 			return
