@@ -53,7 +53,7 @@ func (c *checker) neighbours() error {
 		}
 		// The overlap cannot exceed the overlap of the bounds: a neighbour
 		// touching at a corner needs no overlay.
-		if boundOverlap(nb, mb) > MinNeighbourArea {
+		if overlay.BoundOverlap(nb, mb) > MinNeighbourArea {
 			a, err := c.overlap(ms, n, o)
 			if err != nil {
 				return err
@@ -108,14 +108,4 @@ func settled(a, e float64) bool {
 	}
 	x := a * 1e4
 	return math.Abs(x-math.Floor(x)-0.5) > m*1e4
-}
-
-// boundOverlap returns the area shared by two bounds.
-func boundOverlap(a, b orb.Bound) float64 {
-	w := math.Min(a.Max[0], b.Max[0]) - math.Max(a.Min[0], b.Min[0])
-	h := math.Min(a.Max[1], b.Max[1]) - math.Max(a.Min[1], b.Min[1])
-	if w <= 0 || h <= 0 {
-		return 0
-	}
-	return w * h
 }

@@ -138,7 +138,7 @@ func overlayNeighbours(in *Input) (overlaps, gaps []NeighbourArea, err error) {
 		if n.Key == in.Stored.Key || !nb.Intersects(reach) {
 			continue
 		}
-		if boundOverlap(nb, mb) > MinNeighbourArea {
+		if overlay.BoundOverlap(nb, mb) > MinNeighbourArea {
 			ov, err := sf.Intersection(meas, overlay.Geometry(n.Geometry, o))
 			if err != nil {
 				return nil, nil, err

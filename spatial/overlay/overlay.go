@@ -14,6 +14,8 @@
 package overlay
 
 import (
+	"math"
+
 	"github.com/paulmach/orb"
 	sf "github.com/peterstace/simplefeatures/geom"
 )
@@ -43,4 +45,15 @@ func IntersectionArea(a, b orb.MultiPolygon, origin orb.Point) (float64, error) 
 		return 0, err
 	}
 	return g.Area(), nil
+}
+
+// BoundOverlap returns the area two bounds share (0 when they only touch
+// or are apart): an upper bound of the area two geometries share.
+func BoundOverlap(a, b orb.Bound) float64 {
+	w := math.Min(a.Max[0], b.Max[0]) - math.Max(a.Min[0], b.Min[0])
+	h := math.Min(a.Max[1], b.Max[1]) - math.Max(a.Min[1], b.Min[1])
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	return w * h
 }

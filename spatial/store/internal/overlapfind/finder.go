@@ -101,7 +101,7 @@ func (f *Finder) visit(p *Plot, cands []*Plot, origin orb.Point) error {
 			continue
 		}
 		pr := newPair(p.Key, q.Key)
-		if _, done := f.found[pr]; done || boxOverlap(p.Bound, q.Bound) <= f.MinArea {
+		if _, done := f.found[pr]; done || overlay.BoundOverlap(p.Bound, q.Bound) <= f.MinArea {
 			continue // the overlap cannot exceed the boxes' overlap
 		}
 		var err error
@@ -196,14 +196,4 @@ func newPair(p, q spatial.PlotKey) pair {
 
 func compareKeys(a, b spatial.PlotKey) int {
 	return cmp.Or(cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Sheet, b.Sheet), cmp.Compare(a.Plot, b.Plot))
-}
-
-// boxOverlap returns the area two bounds share.
-func boxOverlap(a, b orb.Bound) float64 {
-	w := math.Min(a.Max[0], b.Max[0]) - math.Max(a.Min[0], b.Min[0])
-	h := math.Min(a.Max[1], b.Max[1]) - math.Max(a.Min[1], b.Min[1])
-	if w <= 0 || h <= 0 {
-		return 0
-	}
-	return w * h
 }
