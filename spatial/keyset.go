@@ -1,7 +1,5 @@
 package spatial
 
-import "math/bits"
-
 // PlotKeySet is a set of plot keys small enough to keep every key of a
 // province-sized write: plots are numbered from 1 on each sheet, so each
 // sheet holds a bitmap of its plot numbers (one bit per number up to the
@@ -88,13 +86,4 @@ func (ns *plotNumbers) has(n int) bool {
 	}
 	w := n / 64
 	return w < len(ns.words) && ns.words[w]&(uint64(1)<<(n%64)) != 0
-}
-
-// count returns how many numbers are set (for tests).
-func (ns *plotNumbers) count() int {
-	c := len(ns.sparse)
-	for _, w := range ns.words {
-		c += bits.OnesCount64(w)
-	}
-	return c
 }

@@ -1,6 +1,7 @@
 package spatial
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"testing"
@@ -69,4 +70,13 @@ func TestPlotKeySetMemory(t *testing.T) {
 		t.Fatalf("%d keys at %.2f bytes each", s.Len(), perKey)
 	}
 	runtime.KeepAlive(&s)
+}
+
+// count returns how many numbers are set.
+func (ns *plotNumbers) count() int {
+	c := len(ns.sparse)
+	for _, w := range ns.words {
+		c += bits.OnesCount64(w)
+	}
+	return c
 }
