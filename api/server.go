@@ -23,6 +23,7 @@ type Server struct {
 	log       *slog.Logger
 	router    *mux.Router
 	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
+	tileFast  http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
 	maxIngest int64
 	onTouched []func([]index.Touched) // e.g. tile cache invalidation
 	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
@@ -79,16 +80,22 @@ func (s *Server) routes() {
 	})
 }
 
-// ServeHTTP implements http.Handler. The point lookup, the hot route,
-// skips the router's matching (a regexp per route tried, the middleware
-// chain rebuilt and the request copied with its route variables on every
-// request); it goes through the same middleware to the same handler, and
-// any other method or spelling of the path (one the router would clean or
-// redirect) still goes through the router.
+// ServeHTTP implements http.Handler. The hot routes, the point lookup and
+// the tiles, skip the router's matching (a regexp per route tried, the
+// middleware chain rebuilt and the request copied with its route
+// variables on every request); they go through the same middleware to the
+// same handlers, and any other method or spelling of the path (one the
+// router would clean or redirect) still goes through the router.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/api/v1/plots/at" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		s.plotsAt.ServeHTTP(w, r)
-		return
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if r.URL.Path == "/api/v1/plots/at" {
+			s.plotsAt.ServeHTTP(w, r)
+			return
+		}
+		if _, _, _, _, ok := tilePath(r.URL.Path); ok && s.tileFast != nil {
+			s.tileFast.ServeHTTP(w, r)
+			return
+		}
 	}
 	s.router.ServeHTTP(w, r)
 }

@@ -52,6 +52,7 @@ func (s *Server) tileRoutes(r *mux.Router) {
 	r.HandleFunc("/tiles/{layer}/metadata.json", s.handleTileMetadata).Methods(get...)
 	r.HandleFunc("/tiles/{layer}/{z}/metadata.json", s.handleTileMetadata).Methods(get...)
 	r.HandleFunc("/tiles/{layer}/{z}/{x}/{y:[^/.]+}.{ext:mvt|pbf}", s.handleTile).Methods(get...)
+	s.tileFast = s.recoverer(s.logRequests(http.HandlerFunc(s.handleTileFast))) // as r.Use wraps it
 	r.Handle("/metrics", promhttp.HandlerFor(s.tiles.Registry(), promhttp.HandlerOpts{})).Methods(http.MethodGet)
 }
 
@@ -78,16 +79,53 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 // case, with its own ETag since the bytes differ. An empty tile is a valid tile whose
 // layers have no features, with status 200 (see docs/tiles.md).
 func (s *Server) handleTile(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	s.serveTile(w, r, v["layer"], v["z"], v["x"], v["y"])
+}
+
+// handleTileFast is handleTile for a request that ServeHTTP found to
+// have a tile path (tilePath), served without the router.
+func (s *Server) handleTileFast(w http.ResponseWriter, r *http.Request) {
+	layer, z, x, y, _ := tilePath(r.URL.Path)
+	s.serveTile(w, r, layer, z, x, y)
+}
+
+// tilePath splits a path of the form the router's tile route matches,
+// /tiles/{layer}/{z}/{x}/{y}.mvt (or .pbf), with no segment the router
+// would clean away (empty, "." or ".."); ok is false for anything else,
+// which then goes through the router.
+func tilePath(p string) (layer, z, x, y string, ok bool) {
+	rest, found := strings.CutPrefix(p, "/tiles/")
+	if !found {
+		return "", "", "", "", false
+	}
+	var seg [4]string
+	for i := range 3 {
+		var more bool
+		if seg[i], rest, more = strings.Cut(rest, "/"); !more || seg[i] == "" || seg[i] == "." || seg[i] == ".." {
+			return "", "", "", "", false
+		}
+	}
+	if strings.HasSuffix(rest, ".mvt") || strings.HasSuffix(rest, ".pbf") {
+		seg[3] = rest[:len(rest)-4]
+	}
+	if seg[3] == "" || strings.ContainsAny(seg[3], "/.") {
+		return "", "", "", "", false
+	}
+	return seg[0], seg[1], seg[2], seg[3], true
+}
+
+// serveTile answers a tile request with the route's variables.
+func (s *Server) serveTile(w http.ResponseWriter, r *http.Request, layerName, zs, xs, ys string) {
 	if cors(w, r) {
 		return
 	}
-	v := mux.Vars(r)
-	layer, err := tiles.ParseLayer(v["layer"])
+	layer, err := tiles.ParseLayer(layerName)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	addr, err := tileAddress(v["z"], v["x"], v["y"])
+	addr, err := tileAddress(zs, xs, ys)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return

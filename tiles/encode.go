@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/bits"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -49,16 +50,27 @@ func (g *geomWriter) moveTo(p pt) {
 }
 
 // ring writes MoveTo, LineTo (len-1 points) and ClosePath for an open
-// ring of at least three points.
+// ring of at least three points. The hottest loop of a render: the buffer
+// is grown once for the worst case and written by index (putVarint),
+// without append's length and capacity bookkeeping per byte.
 func (g *geomWriter) ring(r []pt) {
-	g.moveTo(r[0])
-	g.b = appendVarint(g.b, command(cmdLineTo, uint32(len(r)-1)))
+	b := slices.Grow(g.b, 3*binary.MaxVarintLen64+2*binary.MaxVarintLen64*len(r))
+	n := len(b)
+	b = b[:cap(b)]
+	cx, cy := g.cx, g.cy
+	n = putVarint(b, n, command(cmdMoveTo, 1))
+	n = putVarint(b, n, zigzag(r[0].x-cx))
+	n = putVarint(b, n, zigzag(r[0].y-cy))
+	cx, cy = r[0].x, r[0].y
+	n = putVarint(b, n, command(cmdLineTo, uint32(len(r)-1)))
 	for _, p := range r[1:] {
-		g.b = appendVarint(g.b, zigzag(p.x-g.cx))
-		g.b = appendVarint(g.b, zigzag(p.y-g.cy))
-		g.cx, g.cy = p.x, p.y
+		n = putVarint(b, n, zigzag(p.x-cx))
+		n = putVarint(b, n, zigzag(p.y-cy))
+		cx, cy = p.x, p.y
 	}
-	g.b = appendVarint(g.b, command(cmdClosePath, 1))
+	b[n] = byte(command(cmdClosePath, 1))
+	g.b = b[:n+1]
+	g.cx, g.cy = cx, cy
 }
 
 // layerBuf accumulates one MVT layer: its features and values, already
@@ -79,7 +91,7 @@ type layerBuf struct {
 	smallGen uint32
 	memo     [8]memo // last value of each field
 	lastD    memo    // last double value written
-	tags     []uint32
+	tags     []byte // the next feature's tags, encoded (see tag)
 	n        int // features
 }
 
@@ -109,7 +121,7 @@ func (l *layerBuf) reset(spec *layerSpec) {
 // str tags field k with a string value.
 func (l *layerBuf) str(k int, s string) {
 	if m := &l.memo[k]; m.set && m.s == s {
-		l.tags = append(l.tags, uint32(k), m.i)
+		l.tag(k, m.i)
 		return
 	}
 	i, ok := l.strs[s]
@@ -117,14 +129,14 @@ func (l *layerBuf) str(k int, s string) {
 		i = l.newStr(s)
 	}
 	l.memo[k] = memo{s: s, i: i, set: true}
-	l.tags = append(l.tags, uint32(k), i)
+	l.tag(k, i)
 }
 
 // strID tags field k with string number sid of strs (numbers of one
 // table within a tile: equal numbers are equal strings).
 func (l *layerBuf) strID(k int, sid int32, strs []string) {
 	if m := &l.memo[k]; m.set && m.v == int64(sid) {
-		l.tags = append(l.tags, uint32(k), m.i)
+		l.tag(k, m.i)
 		return
 	}
 	if int(sid) >= len(l.sids) {
@@ -139,7 +151,7 @@ func (l *layerBuf) strID(k int, sid int32, strs []string) {
 		*s = smallSlot{i: i, gen: l.smallGen}
 	}
 	l.memo[k] = memo{v: int64(sid), i: s.i, set: true}
-	l.tags = append(l.tags, uint32(k), s.i)
+	l.tag(k, s.i)
 }
 
 func (l *layerBuf) newStr(s string) uint32 {
@@ -157,7 +169,7 @@ func (l *layerBuf) newStr(s string) uint32 {
 // array, others in a hash table.
 func (l *layerBuf) int(k int, v int64) {
 	if m := &l.memo[k]; m.set && m.v == v {
-		l.tags = append(l.tags, uint32(k), m.i)
+		l.tag(k, m.i)
 		return
 	}
 	var i uint32
@@ -175,7 +187,7 @@ func (l *layerBuf) int(k int, v int64) {
 		}
 	}
 	l.memo[k] = memo{v: v, i: i, set: true}
-	l.tags = append(l.tags, uint32(k), i)
+	l.tag(k, i)
 }
 
 // smallInts bounds the values of layerBuf.small.
@@ -197,7 +209,7 @@ func (l *layerBuf) newInt(v int64) uint32 {
 func (l *layerBuf) double(k int, d float64) {
 	bits := int64(math.Float64bits(d))
 	if l.lastD.set && l.lastD.v == bits {
-		l.tags = append(l.tags, uint32(k), l.lastD.i)
+		l.tag(k, l.lastD.i)
 		return
 	}
 	i, ok := l.dbls.get(bits)
@@ -209,34 +221,35 @@ func (l *layerBuf) double(k int, d float64) {
 		l.vals = binary.LittleEndian.AppendUint64(l.vals, uint64(bits))
 	}
 	l.lastD = memo{v: bits, i: i, set: true}
-	l.tags = append(l.tags, uint32(k), i)
+	l.tag(k, i)
+}
+
+// tag adds the tag of field k (fields are fewer than 128: one byte) and
+// value index i to the next feature, already encoded.
+func (l *layerBuf) tag(k int, i uint32) {
+	l.tags = appendVarint(append(l.tags, byte(k)), uint64(i))
 }
 
 // feature writes a Feature message with the tags gathered since the last
 // one and the given geometry.
 func (l *layerBuf) feature(id uint64, typ int, geom []byte) {
-	tagBytes := 0
-	for _, t := range l.tags {
-		tagBytes += varintLen(uint64(t))
-	}
 	size := 2 + 1 + varintLen(uint64(len(geom))) + len(geom) // type, geometry
 	if id != 0 {
 		size += 1 + varintLen(id)
 	}
 	if len(l.tags) > 0 {
-		size += 1 + varintLen(uint64(tagBytes)) + tagBytes
+		size += 1 + varintLen(uint64(len(l.tags))) + len(l.tags)
 	}
-	b := appendVarint(l.feats, 2<<3|2)
+	b := slices.Grow(l.feats, 1+varintLen(uint64(size))+size)
+	b = appendVarint(b, 2<<3|2)
 	b = appendVarint(b, uint64(size))
 	if id != 0 {
 		b = appendVarintField(b, 1, id)
 	}
 	if len(l.tags) > 0 {
 		b = append(b, 2<<3|2)
-		b = appendVarint(b, uint64(tagBytes))
-		for _, t := range l.tags {
-			b = appendVarint(b, uint64(t))
-		}
+		b = appendVarint(b, uint64(len(l.tags)))
+		b = append(b, l.tags...)
 	}
 	b = appendVarintField(b, 3, uint64(typ))
 	b = append(b, 4<<3|2)
@@ -339,6 +352,18 @@ func (t *intTable) put(v int64, i uint32) {
 	}
 	t.slots[h] = intSlot{v: v, i: i, gen: t.gen}
 	t.n++
+}
+
+// putVarint writes v at b[i:], which has room for it, and returns the
+// index after it.
+func putVarint(b []byte, i int, v uint64) int {
+	for v >= 0x80 {
+		b[i] = byte(v) | 0x80
+		v >>= 7
+		i++
+	}
+	b[i] = byte(v)
+	return i + 1
 }
 
 func appendVarint(b []byte, v uint64) []byte {

@@ -82,8 +82,21 @@ func (s *plotStore) build(snap *index.Snapshot, proj *Projector) {
 	var strs strTable
 	// Sized exactly: growing by doubling would hold up to twice the
 	// arena (hundreds of MiB for a province) while building.
+	//
+	// The records are laid out bucket by bucket, in each in the order a
+	// render reads them (plot id): a render then walks the arena forwards
+	// instead of jumping between the index's leaves (a cache miss a plot
+	// was a tenth of a render). A plot meeting several buckets goes with
+	// the one of its centre.
+	type placed struct {
+		bucket, id uint64
+		p          *index.Plot
+	}
+	var order []placed
 	size := 0
 	snap.EachPlot(func(p *index.Plot) bool {
+		x0, y0, x1, y1 := tileRange(p.Merc, s.z)
+		order = append(order, placed{bucket: bucketKey((x0+x1)/2, (y0+y1)/2), id: plotID(p.Key), p: p})
 		size += aHeader
 		for _, poly := range p.Geometry {
 			for _, r := range poly {
@@ -100,7 +113,11 @@ func (s *plotStore) build(snap *index.Snapshot, proj *Projector) {
 	buckets := map[uint64][]bucketEnt{}
 	aside := map[uint32]*index.Plot{}
 	live := 0
-	snap.EachPlot(func(p *index.Plot) bool {
+	slices.SortFunc(order, func(a, b placed) int {
+		return cmp.Or(cmp.Compare(a.bucket, b.bucket), cmp.Compare(a.id, b.id), comparePlotKey(a.p.Key, b.p.Key))
+	})
+	for _, o := range order {
+		p := o.p
 		off := uint32(len(arena))
 		arena = prepare(&c, &xs, &strs, p, arena)
 		if arena[off+aFlags]&(recWide|recBad) != 0 {
@@ -111,8 +128,7 @@ func (s *plotStore) build(snap *index.Snapshot, proj *Projector) {
 			return true
 		})
 		live++
-		return true
-	})
+	}
 	for k, b := range buckets {
 		slices.SortFunc(b, func(x, y bucketEnt) int { return compareRecs(arena, strs.strs, x.off, y.off) })
 		buckets[k] = slices.Clone(b) // without the slack of appending

@@ -48,7 +48,7 @@ func main() {
 	flag.Int64Var(&c.Seed, "seed", 1, "sampledata seed")
 	flag.StringVar(&c.AdminURL, "pg", envOr("CADASTRE_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"), "PostgreSQL admin URL")
 	flag.IntVar(&c.Tiles, "tiles", 700, "uncached tiles per zoom (z15, z16, z17) requested over HTTP")
-	flag.IntVar(&c.Conc, "conc", 2, "concurrent requests (HTTP and PostGIS), uncached runs")
+	flag.IntVar(&c.Conc, "conc", 4, "concurrent requests (HTTP and PostGIS), uncached runs")
 	flag.IntVar(&c.CachedConc, "cached-conc", 8, "concurrent connections, cached run")
 	flag.DurationVar(&c.CachedFor, "cached-for", 5*time.Second, "length of the cached run")
 	flag.BoolVar(&c.Keep, "keep", false, "keep the benchmark database")

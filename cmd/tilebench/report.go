@@ -64,12 +64,20 @@ func row(w io.Writer, name string, r result) {
 func (r *report) print(w io.Writer) {
 	c := r.cfg
 	fmt.Fprintf(w, "### %d plots (%s)\n\n", r.plots, time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintf(w, "- Command: `go run ./cmd/tilebench -plots %d -tiles %d -conc %d -cached-conc %d -cached-for %s`\n",
-		c.Plots, c.Tiles, c.Conc, c.CachedConc, c.CachedFor)
-	fmt.Fprintf(w, "- Data: sampledata seed %d, %d plots loaded into PostGIS in %s (store Write, chunks of %d plots); "+
+	data := fmt.Sprintf("-plots %d", c.Plots)
+	if c.DB != "" {
+		data = "-db URL-of-a-keep-run"
+	}
+	fmt.Fprintf(w, "- Command: `go run ./cmd/tilebench %s -tiles %d -conc %d -cached-conc %d -cached-for %s`\n",
+		data, c.Tiles, c.Conc, c.CachedConc, c.CachedFor)
+	loaded := fmt.Sprintf("loaded into PostGIS in %s (store Write, chunks of %d plots)", r.loadTook.Round(time.Second), chunkPlots)
+	if c.DB != "" {
+		loaded = "in a PostGIS database loaded by an earlier run (-db; it was generated and written the same way)"
+	}
+	fmt.Fprintf(w, "- Data: sampledata seed %d, %d plots %s; "+
 		"index built from the store in %s, %d sheets, live heap %d MiB = %d bytes per plot; "+
 		"tile-ready copy of the plots built in %s, %d MiB = %d bytes per plot\n",
-		c.Seed, r.plots, r.loadTook.Round(time.Second), chunkPlots, r.build.Took.Round(time.Millisecond), r.build.Sheets,
+		c.Seed, r.plots, loaded, r.build.Took.Round(time.Millisecond), r.build.Sheets,
 		r.build.HeapBytes>>20, r.build.HeapBytes/uint64(max(r.build.Plots, 1)),
 		r.store.Took.Round(time.Millisecond), r.store.Bytes>>20, r.store.Bytes/int64(max(r.store.Plots, 1)))
 	fmt.Fprintf(w, "- Machine: %s; %s; load generator, server and PostgreSQL on the same machine (loopback); "+

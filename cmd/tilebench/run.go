@@ -69,7 +69,15 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 			return err
 		}
 	}
-	pool, err := pgxpool.New(ctx, dbURL)
+	pcfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		return err
+	}
+	// The PostGIS runs hold -conc backends while the main goroutine still
+	// queries (CPU of the backends): the default pool (4 on two cores) would
+	// deadlock above -conc 3.
+	pcfg.MaxConns = int32(max(c.Conc, c.CachedConc) + 2)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return err
 	}
