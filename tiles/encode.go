@@ -91,8 +91,8 @@ type layerBuf struct {
 	smallGen uint32
 	memo     [8]memo // last value of each field
 	lastD    memo    // last double value written
-	tags     []byte // the next feature's tags, encoded (see tag)
-	n        int // features
+	tags     []byte  // the next feature's tags, encoded (see tag)
+	n        int     // features
 }
 
 // memo is the last value given to a field and its index.

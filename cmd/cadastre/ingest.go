@@ -134,6 +134,7 @@ func ingestFiles(ctx context.Context, store spatial.Store, names []string, f ing
 	}
 	start := time.Now()
 	set.Progress = func(n int) { bar.features(n, start) }
+	set.Phase = bar.phase
 	units, err := store.Units(ctx)
 	if err != nil {
 		return nil, err
@@ -173,9 +174,11 @@ func osUser() string {
 
 // progressView shows progress: a bar on a terminal, log lines otherwise.
 type progressView struct {
-	bar  *progressbar.ProgressBar
-	log  *slog.Logger
-	last time.Time
+	bar       *progressbar.ProgressBar
+	log       *slog.Logger
+	last      time.Time
+	phaseName string // the step after reading (Settings.Phase), since phaseAt
+	phaseAt   time.Time
 }
 
 func progress(total int64, stderr io.Writer, log *slog.Logger) (*progressView, func(io.Reader) io.Reader) {
@@ -187,6 +190,25 @@ func progress(total int64, stderr io.Writer, log *slog.Logger) (*progressView, f
 		return v, func(r io.Reader) io.Reader { rd := progressbar.NewReader(r, v.bar); return &rd }
 	}
 	return v, func(r io.Reader) io.Reader { return r }
+}
+
+// phase shows the step the ingest is in once the input is read; each
+// step's time goes to the log (debug level) when it ends.
+func (v *progressView) phase(name string) {
+	now := time.Now()
+	if v.phaseName != "" {
+		v.log.Debug("ingest step done", "step", v.phaseName, "took", now.Sub(v.phaseAt).Round(time.Millisecond))
+	}
+	v.phaseName, v.phaseAt = name, now
+	what := map[string]string{"overlaps": "looking for overlaps", "retire": "retiring missing plots", "commit": "committing"}[name]
+	if what == "" {
+		return
+	}
+	if v.bar != nil {
+		v.bar.Describe("ingest: " + what)
+		return
+	}
+	v.log.Info("ingest: " + what)
 }
 
 func (v *progressView) features(n int, start time.Time) {

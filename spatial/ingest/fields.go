@@ -84,16 +84,11 @@ func knownField(s string) bool {
 	return false
 }
 
-// canonical renames the properties of one feature; unknown names are
-// kept under their own name (and ignored).
-func (f *Fields) canonical(props map[string]any) map[string]any {
-	out := make(map[string]any, len(props))
-	for k, v := range props {
-		if c, ok := f.alias[strings.ToLower(k)]; ok {
-			out[c] = v
-		} else {
-			out[k] = v
-		}
+// canonicalName is the project's name of a property name (itself when
+// it has no alias).
+func (f *Fields) canonicalName(k string) string {
+	if c, ok := f.alias[strings.ToLower(k)]; ok {
+		return c
 	}
-	return out
+	return k
 }

@@ -5,14 +5,13 @@
 package ingest
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
 
 	"cadastre/spatial"
 	"cadastre/spatial/crs"
@@ -40,13 +39,6 @@ type Item struct {
 	Problems []spatial.Problem
 }
 
-// rawFeature is one GeoJSON feature before interpretation.
-type rawFeature struct {
-	Type       string          `json:"type"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties map[string]any  `json:"properties"`
-}
-
 // DecodeGeoJSON streams a FeatureCollection and calls fn for each feature
 // in file order; memory stays bounded by one feature. The `crs` member must
 // come before `features` (GDAL writes it there) unless opt.CRS is given.
@@ -54,55 +46,53 @@ func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 	if opt.Fields == nil {
 		opt.Fields = DefaultFields()
 	}
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	if err := expectDelim(dec, '{'); err != nil {
+	dec := newTokenDecoder(r)
+	if dec.PeekKind() != '{' {
+		tok, err := dec.ReadToken()
+		if err == nil {
+			err = fmt.Errorf("got %s", kindName(tok.Kind()))
+		}
 		return inputErr("not a GeoJSON object: %v", err)
 	}
 	d := &decoder{opt: opt, epsg: opt.CRS}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return inputErr("bad JSON: %v", err)
-		}
-		key, _ := tok.(string)
+	err := readObject(dec, func(key string) error {
 		switch key {
 		case "type":
-			var t string
-			if err := dec.Decode(&t); err != nil || t != "FeatureCollection" {
-				return inputErr("top-level type is %q; want FeatureCollection", t)
+			v, err := readAny(dec)
+			if t, _ := v.(string); err != nil || t != "FeatureCollection" {
+				return inputErr("top-level type is %q; want FeatureCollection", fmt.Sprint(v))
 			}
+			return nil
 		case "crs":
-			if err := d.readCRS(dec); err != nil {
-				return err
-			}
+			return d.readCRS(dec)
 		case "features":
-			if err := d.readFeatures(dec, fn); err != nil {
-				return err
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return inputErr("bad JSON in member %q: %v", key, err)
-			}
+			return d.readFeatures(dec, fn)
 		}
+		if err := dec.SkipValue(); err != nil {
+			return inputErr("bad JSON in member %q: %v", key, err)
+		}
+		return nil
+	})
+	var pe passErr
+	var se *spatial.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &pe):
+		return pe.err // fn's, as it gave it
+	case errors.As(err, &se):
+		return err // a problem of the file, already said
 	}
-	return nil
+	return inputErr("bad JSON: %v", err)
 }
+
+// passErr carries an error of DecodeGeoJSON's callback out unchanged.
+type passErr struct{ err error }
+
+func (e passErr) Error() string { return e.err.Error() }
 
 func inputErr(format string, args ...any) error {
 	return spatial.Invalid(fmt.Sprintf(format, args...), nil)
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("got %v, want %q", tok, want)
-	}
-	return nil
 }
 
 // decoder carries the state of one file.
@@ -112,18 +102,25 @@ type decoder struct {
 	sawFeats bool // features already read (a later crs member is too late)
 }
 
-func (d *decoder) readCRS(dec *json.Decoder) error {
-	var c struct {
-		Properties struct {
-			Name string `json:"name"`
-		} `json:"properties"`
-	}
-	if err := dec.Decode(&c); err != nil {
+func (d *decoder) readCRS(dec *jsontext.Decoder) error {
+	v, err := readAny(dec)
+	if err != nil {
 		return inputErr("bad crs member: %v", err)
 	}
-	epsg, err := crs.ParseCRS(c.Properties.Name)
+	var name string
+	if m, ok := v.(map[string]any); ok {
+		if p, ok := m["properties"].(map[string]any); ok {
+			name, _ = p["name"].(string)
+		}
+	}
+	return d.readCRSName(name)
+}
+
+// readCRSName takes the CRS named by the crs member.
+func (d *decoder) readCRSName(name string) error {
+	epsg, err := crs.ParseCRS(name)
 	if err != nil {
-		return inputErr("crs member %q: %v", c.Properties.Name, err)
+		return inputErr("crs member %q: %v", name, err)
 	}
 	if d.sawFeats {
 		return inputErr("the crs member comes after the features; put it first or give the CRS explicitly")
@@ -135,33 +132,36 @@ func (d *decoder) readCRS(dec *json.Decoder) error {
 	return nil
 }
 
-func (d *decoder) readFeatures(dec *json.Decoder, fn func(Item) error) error {
+func (d *decoder) readFeatures(dec *jsontext.Decoder, fn func(Item) error) error {
 	d.sawFeats = true
-	if err := expectDelim(dec, '['); err != nil {
-		return inputErr("features is not an array: %v", err)
+	if k := dec.PeekKind(); k != '[' {
+		return inputErr("features is not an array: got %s", kindName(k))
 	}
-	for i := 0; dec.More(); i++ {
-		var f rawFeature
-		if err := dec.Decode(&f); err != nil {
+	if _, err := dec.ReadToken(); err != nil {
+		return inputErr("bad JSON: %v", err)
+	}
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		f := streamFeature{props: map[string]any{}}
+		if err := d.readFeature(dec, &f); err != nil {
 			return inputErr("feature #%d: bad JSON: %v", i, err)
 		}
 		if err := fn(d.feature(i, &f)); err != nil {
-			return err
+			return passErr{err}
 		}
 	}
-	_, err := dec.Token() // ]
+	_, err := dec.ReadToken() // ]
 	return err
 }
 
-// feature interprets one raw feature.
-func (d *decoder) feature(i int, f *rawFeature) Item {
+// feature interprets one feature as read.
+func (d *decoder) feature(i int, f *streamFeature) Item {
 	it := Item{Index: i}
-	p := &props{m: d.opt.Fields.canonical(f.Properties), item: &it}
-	if f.Type != "Feature" {
-		p.problem("type", fmt.Sprintf("type is %q; want Feature", f.Type))
+	p := &props{m: f.props, item: &it}
+	if f.typ != "Feature" {
+		p.problem("type", fmt.Sprintf("type is %q; want Feature", f.typ))
 		return it
 	}
-	g, err := decodeGeometry(f.Geometry)
+	g, err := f.geom, f.geomErr
 	if err != nil {
 		p.problem("geometry", err.Error())
 	}
@@ -173,24 +173,6 @@ func (d *decoder) feature(i int, f *rawFeature) Item {
 		p.problem("properties", "neither a plot (no plot number) nor a sheet (no grid number)")
 	}
 	return it
-}
-
-func decodeGeometry(raw json.RawMessage) (orb.MultiPolygon, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, errors.New("no geometry")
-	}
-	g, err := geojson.UnmarshalGeometry(raw)
-	if err != nil {
-		return nil, fmt.Errorf("bad geometry: %v", err)
-	}
-	switch t := g.Geometry().(type) {
-	case orb.Polygon:
-		return orb.MultiPolygon{t}, nil
-	case orb.MultiPolygon:
-		return t, nil
-	default:
-		return nil, fmt.Errorf("geometry type %s; want Polygon or MultiPolygon", g.Type)
-	}
 }
 
 // looksLonLat reports whether every coordinate is within lon/lat ranges,

@@ -64,6 +64,10 @@ type Settings struct {
 	DryRun        bool    // check everything, store nothing
 	MinOverlap    float64 // m²; default 0.01
 	Progress      func(features int)
+	// Phase, if set, is told when the job enters each step after the
+	// input is read ("overlaps", "retire", "commit"), and "done": at a
+	// million plots they take tens of seconds with no feature to count.
+	Phase func(name string)
 }
 
 // Report is the outcome of a job.
@@ -327,12 +331,15 @@ func locate(p spatial.Problem, pos, sheetP []position) spatial.Problem {
 
 // finish runs the whole-batch checks and commits, or rolls back.
 func (j *job) finish() (*Report, error) {
+	defer j.phase("done")
 	if !j.failed {
+		j.phase("overlaps")
 		if err := j.overlaps(); err != nil {
 			return j.rep, err
 		}
 	}
 	if !j.failed && j.set.RetireMissing {
+		j.phase("retire")
 		if err := j.retireMissing(); err != nil {
 			return j.rep, err
 		}
@@ -343,9 +350,16 @@ func (j *job) finish() (*Report, error) {
 	if j.set.DryRun {
 		return j.rep, nil
 	}
+	j.phase("commit")
 	res, err := j.tx.Commit(j.ctx)
 	j.rep.Result = res
 	return j.rep, err
+}
+
+func (j *job) phase(name string) {
+	if j.set.Phase != nil {
+		j.set.Phase(name)
+	}
 }
 
 func (j *job) overlaps() error {

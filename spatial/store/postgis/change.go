@@ -22,10 +22,11 @@ const notifyChannel = "cadastre_changes"
 
 // lockAndStamp takes the write lock, then returns the time of the write
 // (Change.At to the microsecond PostgreSQL keeps, or the database clock)
-// and its change seq. clock_timestamp, not now(): now() is the transaction
-// start, which may precede a write that committed while this one waited
-// for the lock. The seq is only reserved here; logChange inserts its row
-// at commit (migrations/0003).
+// and its change seq, whose changes row it inserts with the counts at
+// zero (migrations/0006: the versions written are checked against it as
+// they come; finishChange fills in the counts). clock_timestamp, not
+// now(): now() is the transaction start, which may precede a write that
+// committed while this one waited for the lock.
 func lockAndStamp(ctx context.Context, tx pgx.Tx, c spatial.Change) (time.Time, int64, error) {
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
 		return time.Time{}, 0, err
@@ -36,21 +37,32 @@ func lockAndStamp(ctx context.Context, tx pgx.Tx, c spatial.Change) (time.Time, 
 	if err != nil {
 		return time.Time{}, 0, err
 	}
+	at := now
 	if !c.At.IsZero() {
-		return c.At.Truncate(time.Microsecond), seq, nil
+		at = c.At.Truncate(time.Microsecond)
 	}
-	return now, seq, nil
+	_, err = tx.Exec(ctx, `INSERT INTO changes (seq, at, changed_by, reason, source) VALUES ($1, $2, $3, $4, $5)`,
+		seq, at, c.By, c.Reason, c.Source)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	return at, seq, nil
 }
 
-// logChange records a write in the change log under its reserved seq and
-// announces the seq on notifyChannel; PostgreSQL delivers the notification
-// when, and only if, the transaction commits.
-func logChange(ctx context.Context, tx pgx.Tx, seq int64, c spatial.Change, at time.Time, r spatial.WriteResult) error {
-	_, err := tx.Exec(ctx, `WITH c AS (INSERT INTO changes
-		(seq, at, changed_by, reason, source, inserted, changed, unchanged, retired, sheets, units)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq)
+// finishChange records what a write did in its changes row and announces
+// the seq on notifyChannel (PostgreSQL delivers the notification when,
+// and only if, the transaction commits); a write that stored nothing
+// leaves no row.
+func finishChange(ctx context.Context, tx pgx.Tx, seq int64, r spatial.WriteResult) error {
+	if r.Units == 0 && r.Sheets == 0 && r.Inserted+r.Changed+r.Retired == 0 {
+		_, err := tx.Exec(ctx, `DELETE FROM changes WHERE seq = $1`, seq)
+		return err
+	}
+	_, err := tx.Exec(ctx, `WITH c AS (UPDATE changes
+		SET inserted = $2, changed = $3, unchanged = $4, retired = $5, sheets = $6, units = $7
+		WHERE seq = $1 RETURNING seq)
 		SELECT pg_notify('`+notifyChannel+`', seq::text) FROM c`,
-		seq, at, c.By, c.Reason, c.Source, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units)
+		seq, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units)
 	return err
 }
 

@@ -78,12 +78,52 @@ type writtenPlot struct {
 // coalesce keep the planner off plots_change_seq and plots_current_key
 // (with either, a generic plan ANDs the page's id range with a scan of a
 // whole index: 60 ms a page at a million plots).
+//
+// The pages are read by a goroutine one page ahead of the measures: the
+// queries of page n+1 run in PostgreSQL while Go measures page n (at the
+// end of an ingest this search was a serial tail of several seconds, the
+// two halves about equal).
 func (t *Tx) findOverlaps(ctx context.Context, f *overlapfind.Finder) error {
 	var first, last *int64
 	if err := t.tx.QueryRow(ctx, `SELECT min(id), max(id) FROM plots WHERE change_seq = $1`, t.seq).Scan(&first, &last); err != nil || first == nil {
 		return err
 	}
-	for lo := *first; lo <= *last; lo += writtenPage {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pages := make(chan fetched, 1)
+	fetchErr := make(chan error, 1)
+	go func() {
+		defer close(pages)
+		fetchErr <- t.fetchPages(ctx, *first, *last, pages)
+	}()
+	var err error
+	for pg := range pages {
+		if err != nil {
+			continue // drain: the reader stops at the cancel
+		}
+		for zone, ps := range pg.written {
+			if err = f.VisitPage(ps, pg.zones[zone]); err != nil {
+				cancel()
+				break
+			}
+		}
+	}
+	if ferr := <-fetchErr; err == nil {
+		err = ferr
+	}
+	return err
+}
+
+// fetched is one page of written plots with the current plots around
+// them, by zone.
+type fetched struct {
+	written, zones map[int][]*overlapfind.Plot
+}
+
+// fetchPages reads the written plots from id first to last page by page,
+// each with the plots around it, into pages.
+func (t *Tx) fetchPages(ctx context.Context, first, last int64, pages chan<- fetched) error {
+	for lo := first; lo <= last; lo += writtenPage {
 		rows, err := t.tx.Query(ctx, `SELECT p.id, p.unit, p.sheet, p.epsg, ST_AsBinary(p.geom) FROM plots p
 			WHERE p.id >= $1 AND p.id < $2 AND p.change_seq + 0 = $3
 				AND coalesce(p.valid_to, 'infinity') = 'infinity' AND NOT p.retired`,
@@ -105,8 +145,14 @@ func (t *Tx) findOverlaps(ctx context.Context, f *overlapfind.Finder) error {
 			return err
 		}
 		if len(page) > 0 {
-			if err := t.visitPage(ctx, f, page); err != nil {
+			pg, err := t.fetchAround(ctx, page)
+			if err != nil {
 				return err
+			}
+			select {
+			case pages <- pg:
+			case <-ctx.Done():
+				return ctx.Err()
 			}
 		}
 		if err := ctx.Err(); err != nil {
@@ -122,9 +168,8 @@ type group struct {
 	bound orb.Bound
 }
 
-// visitPage fetches the current plots around a page of written plots and
-// measures the overlaps, zone by zone.
-func (t *Tx) visitPage(ctx context.Context, f *overlapfind.Finder, page []writtenPlot) error {
+// fetchAround fetches the current plots around a page of written plots.
+func (t *Tx) fetchAround(ctx context.Context, page []writtenPlot) (fetched, error) {
 	groups := map[spatial.SheetKey]*group{}
 	for _, w := range page {
 		if g, ok := groups[w.sheet]; ok && g.epsg == w.epsg {
@@ -154,7 +199,7 @@ func (t *Tx) visitPage(ctx context.Context, f *overlapfind.Finder, page []writte
 		rows, err := res.Query()
 		if err != nil {
 			res.Close()
-			return err
+			return fetched{}, err
 		}
 		for rows.Next() {
 			var id, seq int64
@@ -167,7 +212,7 @@ func (t *Tx) visitPage(ctx context.Context, f *overlapfind.Finder, page []writte
 			if err != nil {
 				rows.Close()
 				res.Close()
-				return err
+				return fetched{}, err
 			}
 			if _, dup := around[id]; dup { // near the border of two groups
 				continue
@@ -178,26 +223,21 @@ func (t *Tx) visitPage(ctx context.Context, f *overlapfind.Finder, page []writte
 		}
 		if err := rows.Err(); err != nil {
 			res.Close()
-			return err
+			return fetched{}, err
 		}
 	}
 	if err := res.Close(); err != nil {
-		return err
+		return fetched{}, err
 	}
 	written := map[int][]*overlapfind.Plot{}
 	for _, w := range page {
 		p, ok := around[w.id]
 		if !ok {
-			return fmt.Errorf("written plot row %d not found around its own bound", w.id)
+			return fetched{}, fmt.Errorf("written plot row %d not found around its own bound", w.id)
 		}
 		written[w.epsg] = append(written[w.epsg], p)
 	}
-	for zone, ps := range written {
-		if err := f.VisitPage(ps, zones[zone]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fetched{written: written, zones: zones}, nil
 }
 
 // compareKeys orders plot keys by unit, sheet and plot number.

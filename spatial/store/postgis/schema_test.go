@@ -165,6 +165,7 @@ func TestPostGISHistoryIsAppendOnly(t *testing.T) {
 		"DELETE FROM plots",
 		"DELETE FROM sheets",
 		"UPDATE changes SET reason = 'rewritten'",
+		"UPDATE changes SET inserted = inserted + 1", // the counts of a committed write
 		"DELETE FROM changes",
 	}
 	for _, q := range refused {
@@ -173,6 +174,24 @@ func TestPostGISHistoryIsAppendOnly(t *testing.T) {
 			t.Errorf("%s: got %v, want restrict_violation", q, err)
 		}
 	}
+	// A writing transaction fills in the counts of its own changes row
+	// (migrations/0006), and nothing else of it.
+	tx, err := pool.Begin(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq int64
+	if err := tx.QueryRow(ctx(t), "INSERT INTO changes (at, changed_by, reason) VALUES (now(), 'test', 'own row') RETURNING seq").Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx(t), "UPDATE changes SET inserted = 3, sheets = 1 WHERE seq = $1", seq); err != nil {
+		t.Errorf("counts of the transaction's own changes row: %v", err)
+	}
+	var pgErr *pgconn.PgError
+	if _, err := tx.Exec(ctx(t), "UPDATE changes SET reason = 'other' WHERE seq = $1", seq); !errors.As(err, &pgErr) || pgErr.Code != "23001" {
+		t.Errorf("reason of the transaction's own changes row: got %v, want restrict_violation", err)
+	}
+	_ = tx.Rollback(ctx(t))
 	closeOne := "UPDATE plots SET valid_to = now() WHERE id = (SELECT min(id) FROM plots)"
 	if _, err := pool.Exec(ctx(t), closeOne); err != nil {
 		t.Fatalf("closing a current version: %v", err)

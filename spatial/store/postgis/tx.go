@@ -261,8 +261,8 @@ func (t *Tx) add(c *chunk, units int) {
 	}
 }
 
-// Commit logs the change (one changes row with the totals, unless nothing
-// was written), announces its seq on the cadastre_changes channel (sent by
+// Commit logs the change (the totals in its changes row, or no row if
+// nothing was written), announces its seq on the cadastre_changes channel (sent by
 // PostgreSQL on commit) and commits. If a chunk failed it rolls back
 // instead and refuses with the kind of the first failure (KindInvalid for
 // problems in the data): nothing is stored.
@@ -276,11 +276,9 @@ func (t *Tx) Commit(ctx context.Context) (spatial.WriteResult, error) {
 		return spatial.WriteResult{}, err
 	}
 	r := t.res
-	if r.Units > 0 || r.Sheets > 0 || r.Inserted+r.Changed+r.Retired > 0 {
-		if err := logChange(ctx, t.tx, t.seq, t.change, t.v.ValidFrom, r); err != nil {
-			_ = t.end(ctx) // the log error is the one to report
-			return spatial.WriteResult{}, translate(err, "commit write")
-		}
+	if err := finishChange(ctx, t.tx, t.seq, r); err != nil {
+		_ = t.end(ctx) // the log error is the one to report
+		return spatial.WriteResult{}, translate(err, "commit write")
 	}
 	t.done = true
 	defer func() { <-t.writing }()
