@@ -84,23 +84,54 @@ func decodePolygon(data []byte) (orb.Polygon, error) {
 // lon/lat with the package crs (EPSG:6960 everywhere), not ST_Transform,
 // which may let PROJ choose EPSG:5194 in the Mekong delta (DOMAIN.md).
 func multiPolygonLonLat(mp orb.MultiPolygon, zone crs.Zone) orb.MultiPolygon {
-	out := make(orb.MultiPolygon, len(mp))
-	for i, p := range mp {
-		out[i] = polygonLonLat(p, zone)
-	}
-	return out
+	return (&lonLatCache{}).multiPolygon(mp, zone)
 }
 
 // polygonLonLat converts a plane polygon of zone to WGS 84 lon/lat.
 func polygonLonLat(p orb.Polygon, zone crs.Zone) orb.Polygon {
-	out := make(orb.Polygon, len(p))
-	for i, r := range p {
-		nr := make(orb.Ring, len(r))
-		for j, pt := range r {
-			lon, lat := zone.ToWGS84(pt[0], pt[1])
-			nr[j] = orb.Point{lon, lat}
+	return multiPolygonLonLat(orb.MultiPolygon{p}, zone)[0]
+}
+
+// lonLatCache converts plane points to WGS 84 lon/lat, remembering the
+// last few tens of thousands: neighbouring plots share their boundary
+// points (three plots a point, in a partition of the land), and a write
+// comes sheet by sheet, so most points of a chunk were converted for a
+// neighbour already (the conversion was a tenth of an ingest's CPU time).
+// The same point gives the same result either way. The zero value is
+// ready; it is not safe for concurrent use.
+type lonLatCache struct {
+	epsg int // the zone of the points in m
+	m    map[orb.Point]orb.Point
+}
+
+// lonLatCacheSize bounds the points remembered (about 2.5 MB).
+const lonLatCacheSize = 1 << 16
+
+func (c *lonLatCache) multiPolygon(mp orb.MultiPolygon, zone crs.Zone) orb.MultiPolygon {
+	if c.m == nil || c.epsg != zone.EPSG || len(c.m) > lonLatCacheSize {
+		if c.m == nil {
+			c.m = map[orb.Point]orb.Point{}
 		}
-		out[i] = nr
+		clear(c.m)
+		c.epsg = zone.EPSG
+	}
+	out := make(orb.MultiPolygon, len(mp))
+	for i, p := range mp {
+		poly := make(orb.Polygon, len(p))
+		for k, r := range p {
+			nr := make(orb.Ring, len(r))
+			for j, pt := range r {
+				ll, ok := c.m[pt]
+				if !ok {
+					lon, lat := zone.ToWGS84(pt[0], pt[1])
+					ll = orb.Point{lon, lat}
+					c.m[pt] = ll
+				}
+				nr[j] = ll
+			}
+			poly[k] = nr
+		}
+		out[i] = poly
 	}
 	return out
 }

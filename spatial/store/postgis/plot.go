@@ -126,7 +126,7 @@ var plotCopyColumns = []string{"unit", "sheet", "plot", "version", "commune", "e
 
 // plotRow is the COPY row of a new plot version: the plane geometry in its
 // zone SRID and its WGS 84 copy computed here.
-func plotRow(p *spatial.Plot, v spatial.Version, seq int64) ([]any, error) {
+func plotRow(p *spatial.Plot, v spatial.Version, seq int64, ll *lonLatCache) ([]any, error) {
 	zone, ok := crs.ZoneByEPSG(p.EPSG)
 	if !ok { // Batch.Check refuses unknown zones; this guards the boundary.
 		return nil, fmt.Errorf("plot %s: EPSG:%d is not a VN-2000 zone", p.Key, p.EPSG)
@@ -135,7 +135,7 @@ func plotRow(p *spatial.Plot, v spatial.Version, seq int64) ([]any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("plot %s geometry: %w", p.Key, err)
 	}
-	lonLat, err := multiPolygonEWKB(multiPolygonLonLat(p.Geometry, zone), crs.WGS84)
+	lonLat, err := multiPolygonEWKB(ll.multiPolygon(p.Geometry, zone), crs.WGS84)
 	if err != nil {
 		return nil, fmt.Errorf("plot %s geometry: %w", p.Key, err)
 	}

@@ -241,8 +241,9 @@ func (t *Tx) store(ctx context.Context, c *chunk) (int, error) {
 		}
 	}
 	if len(c.plots.plots) > 0 {
+		var ll lonLatCache
 		_, err = t.tx.CopyFrom(ctx, pgx.Identifier{"plots"}, plotCopyColumns, pgx.CopyFromSlice(len(c.plots.plots),
-			func(i int) ([]any, error) { return plotRow(c.plots.plots[i].Plot, c.plots.plots[i].v, t.seq) }))
+			func(i int) ([]any, error) { return plotRow(c.plots.plots[i].Plot, c.plots.plots[i].v, t.seq, &ll) }))
 	}
 	return units, err
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+
+	"cadastre/spatial/crs"
 )
 
 // TestWKBBound compares wkbBound with the bound of the decoded geometry,
@@ -81,4 +83,55 @@ func allPoints(g orb.Geometry) []orb.Point {
 		}
 	}
 	return out
+}
+
+// TestLonLatCacheAsDirect: the WGS 84 copy written through the cache is
+// the direct conversion, point for point, across zone changes and the
+// cache's clearing, with shared points as neighbouring plots have them.
+func TestLonLatCacheAsDirect(t *testing.T) {
+	zones := []crs.Zone{}
+	for _, epsg := range []int{9210, 9211} {
+		z, ok := crs.ZoneByEPSG(epsg)
+		if !ok {
+			t.Fatalf("no zone EPSG:%d", epsg)
+		}
+		zones = append(zones, z)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	var c lonLatCache
+	points, hits := 0, 0
+	for i := range 30_000 {
+		z := zones[(i/10_000)%2]
+		// A square plot on a 10 m grid: its corners are shared with
+		// neighbours drawn before.
+		x0, y0 := 600_000+10*float64(rng.IntN(100)), 1_190_000+10*float64(rng.IntN(100))
+		ring := orb.Ring{{x0, y0}, {x0 + 10, y0}, {x0 + 10, y0 + 10}, {x0, y0 + 10}, {x0, y0}}
+		mp := orb.MultiPolygon{{ring}}
+		before := len(c.m)
+		got := c.multiPolygon(mp, z)
+		if c.epsg == z.EPSG && len(c.m) == before {
+			hits++
+		}
+		for j, p := range ring {
+			lon, lat := z.ToWGS84(p[0], p[1])
+			if got[0][0][j] != (orb.Point{lon, lat}) {
+				t.Fatalf("plot %d point %d: cache %v, direct %v", i, j, got[0][0][j], orb.Point{lon, lat})
+			}
+			points++
+		}
+	}
+	if hits == 0 {
+		t.Error("no plot found all its points in the cache")
+	}
+	// Over the size bound the cache starts again.
+	c.m = map[orb.Point]orb.Point{}
+	c.epsg = zones[0].EPSG
+	for i := range lonLatCacheSize + 1 {
+		c.m[orb.Point{float64(i), 0}] = orb.Point{}
+	}
+	c.multiPolygon(orb.MultiPolygon{{{{600_000, 1_190_000}, {600_010, 1_190_000}, {600_010, 1_190_010}, {600_000, 1_190_000}}}}, zones[0])
+	if len(c.m) > 4 {
+		t.Errorf("cache over its bound kept %d points", len(c.m))
+	}
+	t.Logf("%d points converted through the cache, all as direct", points)
 }
