@@ -92,7 +92,7 @@ func (s *plotStore) build(snap *index.Snapshot, proj *Projector) {
 		bucket, id uint64
 		p          *index.Plot
 	}
-	var order []placed
+	order := make([]placed, 0, snap.Len())
 	size := 0
 	snap.EachPlot(func(p *index.Plot) bool {
 		x0, y0, x1, y1 := tileRange(p.Merc, s.z)

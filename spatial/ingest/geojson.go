@@ -59,7 +59,10 @@ func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 		switch key {
 		case "type":
 			v, err := readAny(dec)
-			if t, _ := v.(string); err != nil || t != "FeatureCollection" {
+			if err != nil {
+				return err // bad JSON
+			}
+			if t, _ := v.(string); t != "FeatureCollection" {
 				return inputErr("top-level type is %q; want FeatureCollection", fmt.Sprint(v))
 			}
 			return nil
@@ -142,7 +145,11 @@ func (d *decoder) readFeatures(dec *jsontext.Decoder, fn func(Item) error) error
 	}
 	for i := 0; dec.PeekKind() != ']'; i++ {
 		f := streamFeature{props: map[string]any{}}
-		if err := d.readFeature(dec, &f); err != nil {
+		if dec.PeekKind() == 'n' { // a null feature: a problem of its own, as any non-feature
+			if _, err := dec.ReadToken(); err != nil {
+				return inputErr("feature #%d: bad JSON: %v", i, err)
+			}
+		} else if err := d.readFeature(dec, &f); err != nil {
 			return inputErr("feature #%d: bad JSON: %v", i, err)
 		}
 		if err := fn(d.feature(i, &f)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb"
@@ -61,6 +62,10 @@ func kindName(k jsontext.Kind) string {
 		return "an object"
 	case '[':
 		return "an array"
+	case ']':
+		return "the end of an array"
+	case '}':
+		return "the end of an object"
 	}
 	return "nothing"
 }
@@ -258,7 +263,10 @@ func readCoordinates(dec *jsontext.Decoder) (depth int, mp orb.MultiPolygon, cer
 				return 0, nil, nil, err
 			}
 			if n < 2 {
-				p[n] = tok.Float()
+				// jsontext gives ±MaxFloat64 for a number beyond float64.
+				if p[n] = tok.Float(); math.Abs(p[n]) == math.MaxFloat64 {
+					return skipRest(dec, base, fmt.Errorf("coordinate %s out of range", tok.String()))
+				}
 			}
 			n++
 		}
@@ -266,7 +274,7 @@ func readCoordinates(dec *jsontext.Decoder) (depth int, mp orb.MultiPolygon, cer
 			return skipRest(dec, base, fmt.Errorf("%s in a position", kindName(dec.PeekKind())))
 		}
 		if n < 2 {
-			return skipRest(dec, base, fmt.Errorf("a position of %d numbers", n))
+			return skipRest(dec, base, fmt.Errorf("a position of %d number(s), want 2", n))
 		}
 		if err := closeArray(dec); err != nil { // the position
 			return 0, nil, nil, err

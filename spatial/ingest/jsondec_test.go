@@ -136,6 +136,8 @@ func TestStreamDecoderAsEncodingJSON(t *testing.T) {
 		`{"type":"Feature","properties":{"grid_number":"F-48-1","scale":1000,"unit":"27001","sheet":1},"geometry":{"type":"Polygon","coordinates":[[[600000,1191500],[600500,1191500],[600500,1192000],[600000,1192000],[600000,1191500]]]}}`,
 		`{"type":"Feat","properties":{"plot":1},"geometry":null}`,
 		`{"type":"Feature","properties":{"plot":true,"unit":27001},"geometry":null}`,
+		`null`, // a null feature: a problem of its own
+		`{"type":"Feature","properties":`+fmt.Sprintf(props, 54)+`,"geometry":{"type":"Polygon","coordinates":[[[600100,1e400],[600110,1192000],[600110,1192015],[600100,1192000]]]}}`, // beyond float64
 	)
 	files["odd forms"] = `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::9210"}},"features":[` + strings.Join(odd, ",\n") + `]}`
 
@@ -175,6 +177,7 @@ func TestStreamDecoderBadJSON(t *testing.T) {
 		{`[1,2]`, "not a GeoJSON object"},
 		{``, "not a GeoJSON object"},
 		{`{"type":"Topology"}`, "want FeatureCollection"},
+		{`{"type":["Feature",}`, "bad JSON"},
 		{`{"type":"FeatureCollection","features":{}}`, "features is not an array"},
 		{`{"type":"FeatureCollection","features":[` + good + `,{"type":"Feature","properties":{"plot":1,},"geometry":null}]}`, "feature #1: bad JSON"},
 		{`{"type":"FeatureCollection","features":[` + good + `,{"type":"Feature","properties":"x"}]}`, "feature #1: bad JSON"},

@@ -2,6 +2,7 @@ package postgis
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +44,15 @@ func lockAndStamp(ctx context.Context, tx pgx.Tx, c spatial.Change) (time.Time, 
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO changes (seq, at, changed_by, reason, source) VALUES ($1, $2, $3, $4, $5)`,
 		seq, at, c.By, c.Reason, c.Source)
+	if err != nil {
+		return time.Time{}, 0, err
+	}
+	// The row exists: check the versions against it as they come, and
+	// name it as this transaction's own (migrations/0006).
+	_, err = tx.Exec(ctx, `SET CONSTRAINTS sheets_change_seq_fkey, plots_change_seq_fkey IMMEDIATE`)
+	if err == nil {
+		_, err = tx.Exec(ctx, `SELECT set_config('cadastre.change_seq', $1, true)`, strconv.FormatInt(seq, 10))
+	}
 	if err != nil {
 		return time.Time{}, 0, err
 	}

@@ -180,14 +180,28 @@ func TestPostGISHistoryIsAppendOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = tx.Rollback(ctx(t)) }() // a failed check must not leave the pool waiting
 	var seq int64
 	if err := tx.QueryRow(ctx(t), "INSERT INTO changes (at, changed_by, reason) VALUES (now(), 'test', 'own row') RETURNING seq").Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	var pgErr *pgconn.PgError
+	if _, err := tx.Exec(ctx(t), "UPDATE changes SET inserted = 2 WHERE seq = $1", seq); !errors.As(err, &pgErr) || pgErr.Code != "23001" {
+		t.Errorf("counts of a row the transaction has not named its own: got %v, want restrict_violation", err)
+	}
+	_ = tx.Rollback(ctx(t))
+	if tx, err = pool.Begin(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx(t), "INSERT INTO changes (at, changed_by, reason) VALUES (now(), 'test', 'own row') RETURNING seq").Scan(&seq); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx(t), "SELECT set_config('cadastre.change_seq', $1, true)", fmt.Sprint(seq)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tx.Exec(ctx(t), "UPDATE changes SET inserted = 3, sheets = 1 WHERE seq = $1", seq); err != nil {
 		t.Errorf("counts of the transaction's own changes row: %v", err)
 	}
-	var pgErr *pgconn.PgError
 	if _, err := tx.Exec(ctx(t), "UPDATE changes SET reason = 'other' WHERE seq = $1", seq); !errors.As(err, &pgErr) || pgErr.Code != "23001" {
 		t.Errorf("reason of the transaction's own changes row: got %v, want restrict_violation", err)
 	}
