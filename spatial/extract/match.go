@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -64,7 +65,7 @@ func matchVertices(stored, measured []vertex, radius float64, offset orb.Point) 
 			}
 		}
 	}
-	slices.SortFunc(cs, func(a, b cand) int { return cmpFloat(a.d, b.d) })
+	slices.SortFunc(cs, func(a, b cand) int { return cmp.Compare(a.d, b.d) })
 	for i := range stored {
 		stored[i].match = -1
 	}
@@ -118,16 +119,6 @@ func centroid(vs []vertex) orb.Point {
 func dist(a, b orb.Point) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
 
 func sub(a, b orb.Point) orb.Point { return orb.Point{a[0] - b[0], a[1] - b[1]} }
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // segDist returns the distance from p to the segment ab.
 func segDist(p, a, b orb.Point) float64 {

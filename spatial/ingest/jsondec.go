@@ -280,52 +280,56 @@ func readCoordinates(dec *jsontext.Decoder) (depth int, mp orb.MultiPolygon, cer
 			return 0, nil, nil, err
 		}
 		ring = append(ring, p)
-		// Next: a position of this ring, or the ring's end.
-		if dec.PeekKind() == '[' {
-			if err := openArrays(dec, 1); err != nil {
-				return skipRest(dec, base, err)
-			}
+		// After each array closed: another of its kind (continue with its
+		// first position), or the end of the array holding it.
+		more, cerr, err := nextOrEnd(dec, 1, "positions")
+		if cerr != nil || err != nil {
+			return fail(dec, base, cerr, err)
+		}
+		if more {
 			continue
-		}
-		if dec.PeekKind() != ']' {
-			return skipRest(dec, base, fmt.Errorf("%s among positions", kindName(dec.PeekKind())))
-		}
-		if err := closeArray(dec); err != nil { // the ring
-			return 0, nil, nil, err
 		}
 		poly, ring = append(poly, ring), nil
-		// Next: a ring of this polygon, or the polygon's end.
-		if dec.PeekKind() == '[' {
-			if err := openArrays(dec, 2); err != nil {
-				return skipRest(dec, base, err)
-			}
+		if more, cerr, err = nextOrEnd(dec, 2, "rings"); cerr != nil || err != nil {
+			return fail(dec, base, cerr, err)
+		}
+		if more {
 			continue
-		}
-		if dec.PeekKind() != ']' {
-			return skipRest(dec, base, fmt.Errorf("%s among rings", kindName(dec.PeekKind())))
-		}
-		if err := closeArray(dec); err != nil { // the polygon
-			return 0, nil, nil, err
 		}
 		mp, poly = append(mp, poly), nil
 		if depth == 3 {
 			return depth, mp, nil, nil // the polygon was the coordinates array
 		}
-		// Next: a polygon of the multipolygon, or its end.
-		if dec.PeekKind() == '[' {
-			if err := openArrays(dec, 3); err != nil {
-				return skipRest(dec, base, err)
-			}
-			continue
+		if more, cerr, err = nextOrEnd(dec, 3, "polygons"); cerr != nil || err != nil {
+			return fail(dec, base, cerr, err)
 		}
-		if dec.PeekKind() != ']' {
-			return skipRest(dec, base, fmt.Errorf("%s among polygons", kindName(dec.PeekKind())))
+		if !more {
+			return depth, mp, nil, nil
 		}
-		if err := closeArray(dec); err != nil {
-			return 0, nil, nil, err
-		}
-		return depth, mp, nil, nil
 	}
+}
+
+// nextOrEnd follows an array of coordinates just closed: if another one
+// comes, it opens the open arrays down to that one's first position
+// (more); else it closes the array holding them. cerr says why valid
+// JSON does not go on as coordinates; among names what was expected.
+func nextOrEnd(dec *jsontext.Decoder, open int, among string) (more bool, cerr, err error) {
+	switch dec.PeekKind() {
+	case '[':
+		return true, openArrays(dec, open), nil
+	case ']':
+		return false, nil, closeArray(dec)
+	}
+	return false, fmt.Errorf("%s among %s", kindName(dec.PeekKind()), among), nil
+}
+
+// fail ends readCoordinates: a JSON error as it is, a coordinates error
+// after skipping the rest of the value.
+func fail(dec *jsontext.Decoder, base int, cerr, err error) (int, orb.MultiPolygon, error, error) {
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return skipRest(dec, base, cerr)
 }
 
 func closeArray(dec *jsontext.Decoder) error {

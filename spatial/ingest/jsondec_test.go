@@ -124,6 +124,9 @@ func TestStreamDecoderAsEncodingJSON(t *testing.T) {
 		`{"type":"Point","coordinates":[600100,1192000]}`,
 		`{"type":"GeometryCollection","geometries":[]}`,
 		`null`,
+		`{"type":"Polygon","coordinates":[` + ring + `,5]}`,                                                           // a number among rings
+		`{"type":"MultiPolygon","coordinates":[[` + ring + `],"x"]}`,                                                  // a string among polygons
+		`{"type":"Polygon","coordinates":[[[600100,1192000],7]]}`,                                                     // a number among positions
 		`{"type":"Polygon","coordinates":[[[600100,1.192e6],[6.0011E5,1192000],[600110,1192015],[600100,1.192E+6]]]}`, // exponents
 	} {
 		odd = append(odd, fmt.Sprintf(`{"type":"Feature","geometry":%s,"properties":`+props+`}`, g, i+1))

@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -84,7 +85,7 @@ func NewShape(mp orb.MultiPolygon, o orb.Point) *Shape {
 			s.bound = s.bound.Union(b)
 		}
 	}
-	slices.SortFunc(s.byY, func(i, j int32) int { return cmpFloat(s.boxes[i].Min[1], s.boxes[j].Min[1]) })
+	slices.SortFunc(s.byY, func(i, j int32) int { return cmp.Compare(s.boxes[i].Min[1], s.boxes[j].Min[1]) })
 	s.minY = make([]float64, len(s.edges))
 	for k, i := range s.byY {
 		s.minY[k] = s.boxes[i].Min[1]
@@ -250,13 +251,3 @@ func (s *Shape) first(y float64) int {
 }
 
 func cross(a, b orb.Point) float64 { return a[0]*b[1] - a[1]*b[0] }
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}

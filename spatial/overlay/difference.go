@@ -1,6 +1,7 @@
 package overlay
 
 import (
+	"cmp"
 	"math"
 	"slices"
 
@@ -86,9 +87,9 @@ func ghostLines(a, b *Shape) ([]Edge, bool) {
 	pts := append(append(make([]orb.Point, 0, len(a.starts)+len(b.starts)), a.starts...), b.starts...)
 	slices.SortFunc(pts, func(p, q orb.Point) int {
 		if p[0] != q[0] {
-			return cmpFloat(p[0], q[0])
+			return cmp.Compare(p[0], q[0])
 		}
-		return cmpFloat(p[1], q[1])
+		return cmp.Compare(p[1], q[1])
 	})
 	pts = slices.Compact(pts)
 	set := make([]int, len(pts)) // disjoint sets: the root of each point
@@ -159,7 +160,7 @@ func ghostNodes(ps []dpiece, g Edge) bool {
 			return false
 		}
 		p.xs = append(p.xs, ghostNode{t, orb.Point{e.a[0] + t*d[0], e.a[1] + t*d[1]}})
-		slices.SortFunc(p.xs, func(x, y ghostNode) int { return cmpFloat(x.t, y.t) })
+		slices.SortFunc(p.xs, func(x, y ghostNode) int { return cmp.Compare(x.t, y.t) })
 	}
 	return true
 }
@@ -215,7 +216,7 @@ func (s *Shape) boundaryPieces(ps []dpiece, o *Shape, subtrahend bool, snap floa
 		if !ok {
 			return nil, false
 		}
-		slices.SortFunc(cuts, func(x, y dcut) int { return cmpFloat(x.t, y.t) })
+		slices.SortFunc(cuts, func(x, y dcut) int { return cmp.Compare(x.t, y.t) })
 		if ps, ok = s.edgePieces(ps, e, cuts, o, subtrahend, i, snap); !ok {
 			return nil, false
 		}

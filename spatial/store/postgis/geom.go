@@ -84,7 +84,7 @@ func decodePolygon(data []byte) (orb.Polygon, error) {
 // lon/lat with the package crs (EPSG:6960 everywhere), not ST_Transform,
 // which may let PROJ choose EPSG:5194 in the Mekong delta (DOMAIN.md).
 func multiPolygonLonLat(mp orb.MultiPolygon, zone crs.Zone) orb.MultiPolygon {
-	return (&lonLatCache{}).multiPolygon(mp, zone)
+	return (*lonLatCache)(nil).multiPolygon(mp, zone)
 }
 
 // polygonLonLat converts a plane polygon of zone to WGS 84 lon/lat.
@@ -98,7 +98,8 @@ func polygonLonLat(p orb.Polygon, zone crs.Zone) orb.Polygon {
 // comes sheet by sheet, so most points of a chunk were converted for a
 // neighbour already (the conversion was a tenth of an ingest's CPU time).
 // The same point gives the same result either way. The zero value is
-// ready; it is not safe for concurrent use.
+// ready; a nil cache converts every point (a one-off geometry, a sheet
+// frame). It is not safe for concurrent use.
 type lonLatCache struct {
 	epsg int // the zone of the points in m
 	m    map[orb.Point]orb.Point
@@ -108,7 +109,7 @@ type lonLatCache struct {
 const lonLatCacheSize = 1 << 16
 
 func (c *lonLatCache) multiPolygon(mp orb.MultiPolygon, zone crs.Zone) orb.MultiPolygon {
-	if c.m == nil || c.epsg != zone.EPSG || len(c.m) > lonLatCacheSize {
+	if c != nil && (c.m == nil || c.epsg != zone.EPSG || len(c.m) > lonLatCacheSize) {
 		if c.m == nil {
 			c.m = map[orb.Point]orb.Point{}
 		}
@@ -121,11 +122,16 @@ func (c *lonLatCache) multiPolygon(mp orb.MultiPolygon, zone crs.Zone) orb.Multi
 		for k, r := range p {
 			nr := make(orb.Ring, len(r))
 			for j, pt := range r {
-				ll, ok := c.m[pt]
+				ll, ok := orb.Point{}, false
+				if c != nil {
+					ll, ok = c.m[pt]
+				}
 				if !ok {
 					lon, lat := zone.ToWGS84(pt[0], pt[1])
 					ll = orb.Point{lon, lat}
-					c.m[pt] = ll
+					if c != nil {
+						c.m[pt] = ll
+					}
 				}
 				nr[j] = ll
 			}

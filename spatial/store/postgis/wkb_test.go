@@ -112,10 +112,11 @@ func TestLonLatCacheAsDirect(t *testing.T) {
 		if c.epsg == z.EPSG && len(c.m) == before {
 			hits++
 		}
+		uncached := (*lonLatCache)(nil).multiPolygon(mp, z) // as sheet frames are converted
 		for j, p := range ring {
 			lon, lat := z.ToWGS84(p[0], p[1])
-			if got[0][0][j] != (orb.Point{lon, lat}) {
-				t.Fatalf("plot %d point %d: cache %v, direct %v", i, j, got[0][0][j], orb.Point{lon, lat})
+			if got[0][0][j] != (orb.Point{lon, lat}) || uncached[0][0][j] != got[0][0][j] {
+				t.Fatalf("plot %d point %d: cache %v, nil cache %v, direct %v", i, j, got[0][0][j], uncached[0][0][j], orb.Point{lon, lat})
 			}
 			points++
 		}
