@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -73,24 +75,50 @@ func database(ctx context.Context) (dbURL, name string, drop func(), err error) 
 	return u.String(), name, drop, nil
 }
 
-// result is one timed child process.
+// result is one timed child process (or, for the floor rows, one
+// PostgreSQL backend's statements).
 type result struct {
 	took   time.Duration
-	maxRSS int64 // bytes
+	cpu    time.Duration // the process's user + system CPU
+	pgCPU  time.Duration // every PostgreSQL process's CPU meanwhile
+	maxRSS int64         // bytes
 }
 
-// timed runs a command and reports its wall time and peak resident memory.
+// timed runs a command and reports its wall time, its CPU, the CPU of
+// PostgreSQL's processes meanwhile (its backends, WAL writer,
+// checkpointer) and its peak resident memory.
 func timed(name string, args ...string) (result, error) {
 	cmd := exec.Command(name, args...)
 	cmd.Stderr = os.Stderr
+	pg0 := postgresCPU()
 	start := time.Now()
 	out, err := cmd.Output()
-	r := result{took: time.Since(start)}
+	r := result{took: time.Since(start), pgCPU: postgresCPU() - pg0}
 	if err != nil {
 		return r, fmt.Errorf("%s: %v\n%s", name, err, out)
 	}
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.maxRSS = ru.Maxrss * 1024
 	}
 	return r, nil
+}
+
+// postgresCPU sums the CPU time of every process named postgres (the
+// server runs on this machine), with that of their exited children: a
+// backend that ends meanwhile counts in the postmaster's, so the sum only
+// grows.
+func postgresCPU() time.Duration {
+	var sum time.Duration
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		if comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			sum += procTimes(pid, true)
+		}
+	}
+	return sum
 }

@@ -385,7 +385,12 @@ func backendCPU(ctx context.Context, pool *pgxpool.Pool) map[int]time.Duration {
 
 // procCPU returns the user and system CPU time of a process (Linux
 // /proc/PID/stat, in clock ticks of 10 ms); pid 0 is this process.
-func procCPU(pid int) time.Duration {
+func procCPU(pid int) time.Duration { return procTimes(pid, false) }
+
+// procTimes returns the user and system CPU time of a process and, with
+// children, that of its children it has waited for (exited backends count
+// in the postmaster's).
+func procTimes(pid int, children bool) time.Duration {
 	path := "/proc/self/stat"
 	if pid != 0 {
 		path = fmt.Sprintf("/proc/%d/stat", pid)
@@ -395,14 +400,22 @@ func procCPU(pid int) time.Duration {
 		return 0
 	}
 	// Fields after the command name (which may hold spaces) start at
-	// state; utime and stime are fields 14 and 15 of the whole line.
+	// state; utime, stime, cutime and cstime are fields 14 to 17 of the
+	// whole line.
 	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return 0
 	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	fields := f[11:13]
+	if children {
+		fields = f[11:15]
+	}
+	var ticks int64
+	for _, s := range fields {
+		t, _ := strconv.ParseInt(s, 10, 64)
+		ticks += t
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // loadAverage returns the 1-minute load average of the machine.
