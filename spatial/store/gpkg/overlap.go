@@ -138,19 +138,38 @@ func around(ctx context.Context, near *sql.Stmt, b orb.Bound, limit int, floor i
 }
 
 // visitPage measures the overlaps of a page of written plots with the
-// plots around them.
+// plots around them: one rtree query per sheet of the page (a page that
+// ends one sheet and starts the next would otherwise ask for the box
+// around both, often far apart, and fall back to a query per plot).
 func (t *writeTx) visitPage(ctx context.Context, f *overlapfind.Finder, near *sql.Stmt, page []*overlapfind.Plot, floor int64) error {
-	cands, ok, err := around(ctx, near, overlapfind.Page(page), t.aroundLimit, floor)
+	for len(page) > 0 {
+		n := 1
+		for n < len(page) && page[n].Key.SheetKey() == page[0].Key.SheetKey() {
+			n++
+		}
+		if err := t.visitGroup(ctx, f, near, page[:n], floor); err != nil {
+			return err
+		}
+		page = page[n:]
+	}
+	return nil
+}
+
+// visitGroup measures the overlaps of written plots of one sheet with the
+// plots around them, fetched with one rtree query; a scattered group (too
+// many plots around it) asks the rtree plot by plot instead.
+func (t *writeTx) visitGroup(ctx context.Context, f *overlapfind.Finder, near *sql.Stmt, group []*overlapfind.Plot, floor int64) error {
+	cands, ok, err := around(ctx, near, overlapfind.Page(group), t.aroundLimit, floor)
 	if err != nil {
 		return err
 	}
 	if ok {
-		if err := f.VisitPage(page, cands); err != nil {
+		if err := f.VisitPage(group, cands); err != nil {
 			return err
 		}
 		return ctx.Err()
 	}
-	for _, p := range page { // a scattered page: ask plot by plot
+	for _, p := range group {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

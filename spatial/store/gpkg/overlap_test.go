@@ -110,3 +110,47 @@ func TestTxOverlapsAcrossChunks(t *testing.T) {
 func rect(e0, n0, e1, n1 float64) orb.Polygon {
 	return orb.Polygon{{{e0, n0}, {e1, n0}, {e1, n1}, {e0, n1}, {e0, n0}}}
 }
+
+// TestTxOverlapsAcrossSheets: a page holds the plots of two adjacent
+// sheets, each sheet's plots fetched around on their own; plots reaching
+// over the shared frame edge (the frame extension allows 200 m at 1:1000)
+// overlap plots of the other sheet, written in the same page or stored.
+func TestTxOverlapsAcrossSheets(t *testing.T) {
+	for _, limit := range []int{aroundLimit, 1} {
+		t.Run(fmt.Sprintf("around limit %d", limit), func(t *testing.T) {
+			s := openTemp(t)
+			defer s.Close()
+			ctx := context.Background()
+			west := storetest.SheetAt(t, storetest.UnitB, 1, storetest.ZoneA, 601234, 1191876)
+			w := west.FrameBound()
+			east := storetest.SheetAt(t, storetest.UnitB, 2, storetest.ZoneA, w.Max[0]+10, w.Min[1]+10)
+			if e := east.FrameBound(); e.Min[0] != w.Max[0] || e.Min[1] != w.Min[1] {
+				t.Fatalf("sheets not adjacent: west %v, east %v", w, e)
+			}
+			width := w.Max[0] - w.Min[0]
+			stored := &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{west, east}, Plots: []*spatial.Plot{
+				rectPlot(east, 1, 0, 100, 10, 110), // will be overlapped from the west sheet
+			}, Change: change("stored")}
+			if _, err := s.Write(ctx, stored); err != nil {
+				t.Fatal(err)
+			}
+			tx := begin(t, s, "across sheets")
+			tx.(*writeTx).aroundLimit = limit
+			writeChunk(t, tx, &spatial.Batch{Plots: []*spatial.Plot{
+				rectPlot(west, 7, width-5, 100, width+4, 110), // 4 x 10 m² over the stored east plot 1
+				rectPlot(west, 8, width-5, 0, width+3, 10),    // 3 x 10 m² over east plot 9, same page
+				rectPlot(east, 9, 0, 0, 10, 10),
+			}}, "two sheets")
+			got, err := tx.Overlaps(ctx, 0.01)
+			want := []spatial.Overlap{{A: key(west, 7), B: key(east, 1), Area: 40}, {A: key(west, 8), B: key(east, 9), Area: 30}}
+			if err != nil || len(got) != len(want) {
+				t.Fatalf("Overlaps: got %v (err %v), want %v", got, err, want)
+			}
+			for i, w := range want {
+				if g := got[i]; g.A != w.A || g.B != w.B || math.Abs(g.Area-w.Area) > 1e-6 {
+					t.Errorf("overlap %d: got %s %s %.9f m², want %s %s %g m²", i, g.A, g.B, g.Area, w.A, w.B, w.Area)
+				}
+			}
+		})
+	}
+}
