@@ -30,10 +30,13 @@ type PlotJSON struct {
 	spatial.Version
 }
 
-// PlotHistoryJSON is a plot with all its versions, newest first.
+// PlotHistoryJSON is a plot with all its versions, newest first, and the
+// current version of the sheet it is drawn on (its grid number and scale,
+// from the read model; absent while the read model is not ready).
 type PlotHistoryJSON struct {
 	PlotJSON
-	Versions []PlotJSON `json:"versions"`
+	Sheet    *LookupSheet `json:"sheet,omitempty"`
+	Versions []PlotJSON   `json:"versions"`
 }
 
 // plotView renders one version. Coordinates are rounded to 1e-8 degrees and
@@ -103,7 +106,7 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out := PlotHistoryJSON{PlotJSON: cur, Versions: make([]PlotJSON, 0, len(h.Versions))}
+	out := PlotHistoryJSON{PlotJSON: cur, Sheet: s.sheetOf(key.SheetKey()), Versions: make([]PlotJSON, 0, len(h.Versions))}
 	for _, v := range h.Versions {
 		pv, err := plotView(v)
 		if err != nil {
@@ -113,4 +116,17 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 		out.Versions = append(out.Versions, pv)
 	}
 	writeJSON(w, out)
+}
+
+// sheetOf returns the current version of a sheet from the read model, nil
+// when the read model is missing, not ready, or does not hold it.
+func (s *Server) sheetOf(k spatial.SheetKey) *LookupSheet {
+	if s.index == nil || !s.index.Ready() {
+		return nil
+	}
+	sh, ok := s.index.Snapshot().Sheet(k)
+	if !ok {
+		return nil
+	}
+	return &LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber, Scale: int(sh.Scale), ZoneEPSG: sh.EPSG}
 }

@@ -68,6 +68,7 @@ func get(t *testing.T, url string) (*http.Response, []byte) {
 
 func TestGetPlot(t *testing.T) {
 	srv, plots := newServer(t)
+	sheet := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876) // newServer's
 	resp, body := get(t, srv.URL+"/api/v1/plots/90001/7/2")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
 		t.Fatalf("status %d %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
@@ -82,6 +83,9 @@ func TestGetPlot(t *testing.T) {
 	}
 	if got.CRS != "EPSG:9210" || got.Area != want.Area || got.Versions[1].Area != plots[1].Area {
 		t.Errorf("crs %s area %v (old %v), want EPSG:9210 %v (old %v)", got.CRS, got.Area, got.Versions[1].Area, want.Area, plots[1].Area)
+	}
+	if sh := got.Sheet; sh == nil || sh.Unit != "90001" || sh.Number != 7 || sh.Scale != 1000 || sh.ZoneEPSG != 9210 || sh.GridNumber != sheet.GridNumber || sh.GridNumber == "" {
+		t.Errorf("sheet: got %+v, want 90001/7 at 1:1000 in EPSG:9210, grid number %q", sh, sheet.GridNumber)
 	}
 	if got.Reason != "re-measured" || got.Versions[1].ValidTo.IsZero() {
 		t.Errorf("history: reason %q, old valid_to %v", got.Reason, got.Versions[1].ValidTo)
