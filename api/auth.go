@@ -8,7 +8,7 @@ import (
 )
 
 // authorize checks the request's bearer token and role: 401 when it is
-// missing or unknown, 403 when its role is not the one needed.
+// missing, unknown or revoked, 403 when its role is not the one needed.
 func (s *Server) authorize(r *http.Request, role spatial.Role) (*spatial.Token, error) {
 	h := r.Header.Get("Authorization")
 	secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -25,6 +25,9 @@ func (s *Server) authorize(r *http.Request, role spatial.Role) (*spatial.Token, 
 	}
 	if err != nil {
 		return nil, err
+	}
+	if tok.Revoked() {
+		return nil, spatial.Errorf(spatial.KindUnauthorized, "token %q was revoked on %s", tok.Name, tok.RevokedAt.UTC().Format("2006-01-02 15:04 MST"))
 	}
 	if tok.Role != role {
 		return nil, spatial.Errorf(spatial.KindForbidden, "token %q has role %s; this endpoint needs %s", tok.Name, tok.Role, role)

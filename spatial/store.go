@@ -118,4 +118,10 @@ type Tokens interface {
 	// TokenByHash returns the token with that SHA-256 hash of its secret;
 	// KindNotFound if none.
 	TokenByHash(ctx context.Context, hash []byte) (*Token, error)
+	// ListTokens returns every token, revoked ones too, by id.
+	ListTokens(ctx context.Context) ([]*Token, error)
+	// RevokeToken marks token id revoked by who, now, and returns it.
+	// The row is kept. KindNotFound for an unknown id, KindConflict for a
+	// token already revoked.
+	RevokeToken(ctx context.Context, id int64, by string) (*Token, error)
 }

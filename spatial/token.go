@@ -36,7 +36,13 @@ type Token struct {
 	Hash      []byte // SHA-256 of the secret
 	CreatedAt time.Time
 	CreatedBy string
+	RevokedAt time.Time // zero while the token is valid
+	RevokedBy string
 }
+
+// Revoked reports whether the token was revoked: it then authorizes
+// nothing, and its row stays as a record.
+func (t *Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 
 // NewTokenSecret returns a fresh random secret and its hash.
 func NewTokenSecret() (secret string, hash []byte, err error) {

@@ -310,3 +310,43 @@ func allPlotsOfSample(t *testing.T) map[spatial.PlotKey]*spatial.Plot {
 	}
 	return m
 }
+
+// TestTokenRevoke: `cadastre token list` shows the tokens (never a
+// secret); after `cadastre token revoke ID` the running service answers
+// that token 401, saying it was revoked, and the list says by whom.
+func TestTokenRevoke(t *testing.T) {
+	for _, k := range storeKinds {
+		t.Run(k.name, func(t *testing.T) {
+			flags := k.flag(t)
+			admin, err := run(t, append([]string{"token", "create", "--role", "admin", "--name", "ingest desk"}, flags...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin = strings.TrimSpace(admin)
+			list, err := run(t, append([]string{"token", "list"}, flags...)...)
+			if err != nil || !strings.Contains(list, "ingest desk") || strings.Contains(list, admin) || strings.Contains(list, "revoked by") {
+				t.Fatalf("token list: %q (err %v), want the token, valid, without its secret", list, err)
+			}
+			base, stop, _ := startServe(t, append(flags, "--load-sample=false")...)
+			defer stop()
+			postFile(t, base, admin, sampleFiles[0], "&dry_run=true", http.StatusOK)
+			if _, err := run(t, append(append([]string{"token", "revoke"}, flags...), "--by", "security officer", "1")...); err != nil {
+				t.Fatalf("token revoke: %v", err)
+			}
+			body := postFile(t, base, admin, sampleFiles[0], "&dry_run=true", http.StatusUnauthorized)
+			if !strings.Contains(string(body), "revoked") {
+				t.Errorf("401 body %s does not say the token was revoked", body)
+			}
+			if _, err := run(t, append(append([]string{"token", "revoke"}, flags...), "1")...); err == nil {
+				t.Errorf("revoking twice: no error")
+			}
+			if _, err := run(t, append(append([]string{"token", "revoke"}, flags...), "x")...); exitCode(err) != 2 {
+				t.Errorf("revoke x: got %v (exit %d), want a usage error", err, exitCode(err))
+			}
+			list, _ = run(t, append([]string{"token", "list"}, flags...)...)
+			if !strings.Contains(list, "security officer") {
+				t.Errorf("token list after revocation: %q, want who revoked it", list)
+			}
+		})
+	}
+}

@@ -4,7 +4,7 @@
 //	cadastre migrate  [flags]   apply the PostGIS schema migrations
 //	cadastre sample   [flags]   write a generated commune/province as GeoJSON
 //	cadastre ingest   [flags] FILE...   store sheets and plots, all or nothing
-//	cadastre token create --role R --name N
+//	cadastre token create --role R --name N | list | revoke ID
 //	cadastre validate FILE --plot U/S/P --scale 1:N
 //
 // Configuration: defaults, then environment (CADASTRE_*), then flags.
@@ -62,7 +62,7 @@ commands:
   migrate   apply the PostGIS schema migrations and exit
   sample    write a generated sample (units.json, sheets.geojson, plots.geojson)
   ingest    store units, sheets and plots from files, in one transaction
-  token     create an API token (prints the secret once)
+  token     create (prints the secret once), list or revoke API tokens
   validate  check a surveyed extract against a stored plot, offline
 
 Run 'cadastre <command> -h' for the flags of a command.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"cadastre/spatial"
@@ -102,6 +103,9 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
+	if err := addMissingColumns(ctx, tx, "tokens", tokenRevocationColumns); err != nil {
+		return err
+	}
 	for _, row := range requiredSRS {
 		if err := insertSRS(ctx, tx, row...); err != nil {
 			return err
@@ -141,6 +145,38 @@ func stampIdentity(ctx context.Context, tx *sql.Tx) error {
 	} {
 		if _, err := tx.ExecContext(ctx, p); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// addMissingColumns adds to table those of columns ("name TYPE") that a
+// file made by an older version lacks.
+func addMissingColumns(ctx context.Context, tx *sql.Tx, table string, columns []string) error {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		have[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range columns {
+		name, _, _ := strings.Cut(c, " ")
+		if have[name] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE "`+table+`" ADD COLUMN `+c); err != nil {
+			return fmt.Errorf("adding column %s to %s: %w", name, table, err)
 		}
 	}
 	return nil

@@ -3,12 +3,16 @@ package gpkg
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"cadastre/spatial"
+	"cadastre/spatial/store/storetest"
 )
 
 func TestTokens(t *testing.T) {
@@ -89,5 +93,54 @@ func checkSecretNotStored(t *testing.T, path, secret string) {
 		if bytes.Contains(data, []byte(secret)) || bytes.Contains(data, []byte(secret[4:])) {
 			t.Errorf("the secret is stored in %s", path+suffix)
 		}
+	}
+}
+
+func TestTokenRevocation(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	storetest.RunTokens(t, s)
+}
+
+// TestTokenColumnsAdded: a file made before tokens could be revoked (its
+// tokens table without revoked_at and revoked_by) gets the columns when
+// opened; its tokens stay valid and can be revoked.
+func TestTokenColumnsAdded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.gpkg")
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash, _ := spatial.NewTokenSecret()
+	for _, q := range []string{
+		"ALTER TABLE tokens DROP COLUMN revoked_at",
+		"ALTER TABLE tokens DROP COLUMN revoked_by",
+		"INSERT INTO tokens (name, role, hash, created_at, created_by) VALUES ('old desk', 'admin', ?, '2026-01-02T03:04:05Z', 'ops')",
+	} {
+		var args []any
+		if strings.Contains(q, "?") {
+			args = append(args, hash)
+		}
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s, err = Open(context.Background(), path)
+	if err != nil {
+		t.Fatalf("Open of a file without the revocation columns: %v", err)
+	}
+	defer s.Close()
+	old, err := s.TokenByHash(context.Background(), spatial.HashToken(secret))
+	if err != nil || old.Name != "old desk" || old.Revoked() {
+		t.Fatalf("the old token: got %+v (err %v), want it valid", old, err)
+	}
+	if got, err := s.RevokeToken(context.Background(), old.ID, "ops"); err != nil || !got.Revoked() {
+		t.Errorf("revoking the old token: got %+v (err %v)", got, err)
 	}
 }

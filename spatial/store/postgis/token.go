@@ -57,17 +57,62 @@ func checkToken(t *spatial.Token) []spatial.Problem {
 // TokenByHash returns the token whose secret hashes to hash; KindNotFound
 // if none.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*spatial.Token, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, name, role, hash, created_at, created_by
-		FROM tokens WHERE hash = $1`, hash)
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = $1`, hash)
 	if err != nil {
 		return nil, translate(err, "read token")
 	}
-	t, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (*spatial.Token, error) {
-		t := &spatial.Token{}
-		return t, row.Scan(&t.ID, &t.Name, &t.Role, &t.Hash, &t.CreatedAt, &t.CreatedBy)
-	})
+	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, spatial.Errorf(spatial.KindNotFound, "token not found")
 	}
 	return t, translate(err, "read token")
+}
+
+const tokenColumns = "id, name, role, hash, created_at, created_by, revoked_at, coalesce(revoked_by, '')"
+
+func scanToken(row pgx.CollectableRow) (*spatial.Token, error) {
+	t := &spatial.Token{}
+	var revoked *time.Time
+	err := row.Scan(&t.ID, &t.Name, &t.Role, &t.Hash, &t.CreatedAt, &t.CreatedBy, &revoked, &t.RevokedBy)
+	if revoked != nil {
+		t.RevokedAt = *revoked
+	}
+	return t, err
+}
+
+// ListTokens returns every token, revoked ones too, by id.
+func (s *Store) ListTokens(ctx context.Context) ([]*spatial.Token, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "list tokens")
+	}
+	ts, err := pgx.CollectRows(rows, scanToken)
+	return ts, translate(err, "list tokens")
+}
+
+// RevokeToken marks token id revoked by who, at the database clock; the
+// row stays (migrations/0007 allows no other change). KindNotFound for an
+// unknown id, KindConflict for a token already revoked.
+func (s *Store) RevokeToken(ctx context.Context, id int64, by string) (*spatial.Token, error) {
+	if by == "" {
+		return nil, spatial.Errorf(spatial.KindInvalid, "revoking a token needs the name of who revokes it")
+	}
+	rows, err := s.pool.Query(ctx, `UPDATE tokens SET revoked_at = now(), revoked_by = $2
+		WHERE id = $1 AND revoked_at IS NULL RETURNING `+tokenColumns, id, by)
+	if err != nil {
+		return nil, translate(err, "revoke token")
+	}
+	t, err := pgx.CollectExactlyOneRow(rows, scanToken)
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return t, translate(err, "revoke token")
+	}
+	var revokedAt *time.Time
+	err = s.pool.QueryRow(ctx, `SELECT revoked_at FROM tokens WHERE id = $1`, id).Scan(&revokedAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
+	case err != nil:
+		return nil, translate(err, "revoke token")
+	}
+	return nil, spatial.Errorf(spatial.KindConflict, "token %d was already revoked on %s", id, revokedAt.UTC().Format(time.RFC3339))
 }

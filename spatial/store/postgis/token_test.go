@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"cadastre/spatial"
+	"cadastre/spatial/store/storetest"
 )
 
 // TestPostGISTokens stores a token's hash, never its secret, finds it by
@@ -54,6 +55,41 @@ func TestPostGISTokens(t *testing.T) {
 	for i, b := range bad {
 		if err := s.CreateToken(ctx(t), b); spatial.KindOf(err) != spatial.KindInvalid {
 			t.Errorf("bad token #%d: got %v, want KindInvalid", i, err)
+		}
+	}
+}
+
+func TestPostGISTokenRevocation(t *testing.T) {
+	s, _ := openWithPool(t)
+	storetest.RunTokens(t, s)
+}
+
+// TestPostGISTokenRowsKept: migrations/0007 keeps token rows: no delete,
+// no change but the one revocation, whatever the client.
+func TestPostGISTokenRowsKept(t *testing.T) {
+	s, pool := openWithPool(t)
+	_, hash, _ := spatial.NewTokenSecret()
+	tok := &spatial.Token{Name: "desk", Role: spatial.RoleRegistrar, Hash: hash, CreatedBy: "ops"}
+	if err := s.CreateToken(ctx(t), tok); err != nil {
+		t.Fatal(err)
+	}
+	refused := []string{
+		"DELETE FROM tokens WHERE id = $1",
+		"UPDATE tokens SET role = 'admin' WHERE id = $1",
+		"UPDATE tokens SET revoked_at = now(), revoked_by = 'x', name = 'other' WHERE id = $1",
+		"UPDATE tokens SET revoked_at = now() WHERE id = $1", // revoked_by missing: tokens_revoked
+	}
+	for _, q := range refused {
+		if _, err := pool.Exec(ctx(t), q, tok.ID); err == nil {
+			t.Errorf("%s: accepted, want refused", q)
+		}
+	}
+	if _, err := pool.Exec(ctx(t), "UPDATE tokens SET revoked_at = now(), revoked_by = 'ops' WHERE id = $1", tok.ID); err != nil {
+		t.Fatalf("revocation refused: %v", err)
+	}
+	for _, q := range []string{"UPDATE tokens SET revoked_at = NULL, revoked_by = NULL WHERE id = $1", "UPDATE tokens SET revoked_by = 'y' WHERE id = $1"} {
+		if _, err := pool.Exec(ctx(t), q, tok.ID); err == nil {
+			t.Errorf("%s after the revocation: accepted, want refused", q)
 		}
 	}
 }
