@@ -43,6 +43,12 @@ type LookupSheet struct {
 	Geometry   *geojson.Geometry `json:"geometry,omitempty"`
 }
 
+// lookupSheet is a sheet of the read model as the API answers it, without
+// its frame.
+func lookupSheet(sh *index.Sheet) *LookupSheet {
+	return &LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber, Scale: int(sh.Scale), ZoneEPSG: sh.EPSG}
+}
+
 // outCRS is the CRS answers are drawn in: WGS 84 or a VN-2000 zone.
 type outCRS struct {
 	epsg   int
@@ -85,7 +91,7 @@ func (o outCRS) plot(p *index.Plot) LookupPlot {
 		lp.Geometry = o.geometry(p.Geometry, p.EPSG)
 	}
 	if p.Sheet != nil {
-		lp.Sheet = &LookupSheet{Unit: p.Sheet.Key.Unit, Number: p.Sheet.Key.Number, GridNumber: p.Sheet.GridNumber, Scale: int(p.Sheet.Scale), ZoneEPSG: p.Sheet.EPSG}
+		lp.Sheet = lookupSheet(p.Sheet)
 	}
 	return lp
 }
@@ -255,8 +261,9 @@ func (s *Server) handleSheetsAt(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := SheetsAtResponse{Sheets: []LookupSheet{}}
 	s.index.Snapshot().SheetsAt(pt, func(sh *index.Sheet) bool {
-		resp.Sheets = append(resp.Sheets, LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber,
-			Scale: int(sh.Scale), ZoneEPSG: sh.EPSG, Geometry: out.geometry(orb.MultiPolygon{sh.Frame}, sh.EPSG)})
+		ls := lookupSheet(sh)
+		ls.Geometry = out.geometry(orb.MultiPolygon{sh.Frame}, sh.EPSG)
+		resp.Sheets = append(resp.Sheets, *ls)
 		return true
 	})
 	writeJSON(w, resp)

@@ -128,5 +128,5 @@ func (s *Server) sheetOf(k spatial.SheetKey) *LookupSheet {
 	if !ok {
 		return nil
 	}
-	return &LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber, Scale: int(sh.Scale), ZoneEPSG: sh.EPSG}
+	return lookupSheet(sh)
 }

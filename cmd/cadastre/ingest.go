@@ -35,10 +35,12 @@ type ingestFlags struct {
 
 // ingestGC lets the heap grow to five times the live data between
 // collections instead of twice (GOGC=400), unless GOGC is set. An ingest's
-// live heap is a few chunks whatever the file size, so peak memory stays
-// flat (84 -> 153 MiB at 200,000 plots), and the ingest's Go CPU went
-// from 7.8 to 6.4 s, its wall time from 10.7 to 9.8 s (200,000 plots,
-// BENCHMARKS.md, issue 3).
+// live heap is a few chunks plus what the transaction keeps for the whole
+// batch (the sheets given, key bitmaps), so the peak grows slowly with the
+// file (156, 176, 205 MiB at 250,000, 1M, 3.3M plots; 77, 83, 100 with
+// GOGC=100). In single runs a minute apart at 200,000 plots (a noisy
+// machine), the ingest's Go CPU went from 7.8 to 6.4 s and its wall time
+// from 10.7 to 9.8 s (BENCHMARKS.md, issue 3).
 func ingestGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)

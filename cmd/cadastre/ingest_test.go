@@ -340,8 +340,10 @@ func TestTokenRevoke(t *testing.T) {
 			if _, err := run(t, append(append([]string{"token", "revoke"}, flags...), "1")...); err == nil {
 				t.Errorf("revoking twice: no error")
 			}
-			if _, err := run(t, append(append([]string{"token", "revoke"}, flags...), "x")...); exitCode(err) != 2 {
-				t.Errorf("revoke x: got %v (exit %d), want a usage error", err, exitCode(err))
+			for _, bad := range [][]string{{"revoke", "x"}, {"revoke", "1", "--by", "x"}, {"list", "extra"}, {"rename"}} {
+				if _, err := run(t, append(append([]string{"token", bad[0]}, flags...), bad[1:]...)...); exitCode(err) != 2 {
+					t.Errorf("token %v: got %v (exit %d), want a usage error", bad, err, exitCode(err))
+				}
 			}
 			list, _ = run(t, append([]string{"token", "list"}, flags...)...)
 			if !strings.Contains(list, "security officer") {

@@ -16,7 +16,8 @@ import (
 const tokenUsage = `usage:
   cadastre token create --role admin|registrar|surveyor --name NAME   prints the secret once
   cadastre token list                                                 every token, revoked ones too
-  cadastre token revoke [--by WHO] ID                                 the token then authorizes nothing`
+  cadastre token revoke [--by WHO] ID                                 the token then authorizes nothing
+flags come before the ID; 'cadastre token create -h' lists the store flags`
 
 // runToken handles `cadastre token create|list|revoke`. The store keeps
 // only a token's hash; a revoked token's row stays, with who revoked it
@@ -25,6 +26,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, tokenUsage)
 		return usageError{errors.New("no token command given")}
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(stderr, tokenUsage)
+		return flag.ErrHelp
 	}
 	cfg := defaultConfig()
 	cfg.fromEnv()
@@ -49,6 +54,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var id int64
 	switch {
+	case args[0] != "revoke" && fs.NArg() > 0:
+		return usageError{fmt.Errorf("cadastre token %s takes no arguments, got %q", args[0], fs.Args())}
 	case args[0] == "create":
 		if _, err := spatial.ParseRole(*role); err != nil {
 			return usageError{err}
@@ -59,7 +66,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case args[0] == "revoke":
 		var err error
 		if fs.NArg() != 1 {
-			return usageError{errors.New("give the id of the token to revoke (cadastre token list shows them)")}
+			return usageError{fmt.Errorf("give the id of the token to revoke, after the flags (cadastre token list shows the ids); got %q", fs.Args())}
 		}
 		if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil || id <= 0 {
 			return usageError{fmt.Errorf("%q is not a token id", fs.Arg(0))}

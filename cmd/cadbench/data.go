@@ -93,7 +93,12 @@ func timed(name string, args ...string) (result, error) {
 	pg0 := postgresCPU()
 	start := time.Now()
 	out, err := cmd.Output()
-	r := result{took: time.Since(start), pgCPU: postgresCPU() - pg0}
+	took := time.Since(start)
+	// The loader's backends end as it exits; one reaped between the
+	// reads of the postmaster and of its own /proc entry would be counted
+	// nowhere. Let them go first.
+	time.Sleep(300 * time.Millisecond)
+	r := result{took: took, pgCPU: postgresCPU() - pg0}
 	if err != nil {
 		return r, fmt.Errorf("%s: %v\n%s", name, err, out)
 	}
@@ -105,9 +110,10 @@ func timed(name string, args ...string) (result, error) {
 }
 
 // postgresCPU sums the CPU time of every process named postgres (the
-// server runs on this machine), with that of their exited children: a
-// backend that ends meanwhile counts in the postmaster's, so the sum only
-// grows.
+// server must run on this machine; other databases' work counts too),
+// with that of their exited children: a backend that has ended counts in
+// the postmaster's. One that ends between the two reads is missed, so
+// timed lets the loader's backends end before its last sample.
 func postgresCPU() time.Duration {
 	var sum time.Duration
 	dirs, _ := os.ReadDir("/proc")

@@ -53,7 +53,7 @@ func (b *bench) ingest(ctx context.Context) error {
 	fmt.Printf("\nRatio at %d plots: cadastre ingest into PostGIS runs at %.2fx ogr2ogr's rate (target 3x); ogr2ogr does no checks, no versions and no overlap search.\n\n",
 		b.plots, (n/pg.took.Seconds())/(n/og.took.Seconds()))
 	fmt.Printf("3x ogr2ogr's rate leaves %.1f s for %d plots: %.1f CPU-seconds on this machine's %d cores. "+
-		"PostgreSQL alone used %.1f CPU-s and %.1f s to copy the rows cadastre stored and build the store's indexes and validity check after the copy (its cheapest way), "+
+		"PostgreSQL alone used %.1f CPU-s and %.1f s to copy the rows cadastre stored into a bare table and build the store's indexes and validity check after the copy (as pg_restore does), "+
 		"before any decoding or check; cadastre's own process used %.1f CPU-s, PostgreSQL's processes %.1f during the ingest; ogr2ogr %.1f and PostgreSQL %.1f for ogr2ogr's load.\n\n",
 		budget.Seconds(), b.plots, budget.Seconds()*float64(runtime.NumCPU()), runtime.NumCPU(),
 		(fl.copy.pgCPU + fl.build.pgCPU).Seconds(), (fl.copy.took + fl.build.took).Seconds(), pg.cpu.Seconds(), pg.pgCPU.Seconds(), og.cpu.Seconds(), og.pgCPU.Seconds())

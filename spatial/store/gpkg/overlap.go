@@ -14,9 +14,10 @@ import (
 // Overlaps walks the plots written in the transaction (the history rows
 // above the zone's fid floor) a page at a time, so that memory does not
 // grow with the batch. Written plots come out in file order, which is
-// usually spatially coherent: one rtree query fetches every current plot
-// around a page, indexed in memory for the page's plots; a scattered page
-// (too many plots around it) asks the rtree plot by plot instead. A
+// usually spatially coherent: the page's plots are grouped by sheet, and
+// one rtree query fetches every current plot around a group, indexed in
+// memory for the group's plots; a scattered group (too many plots around
+// it) asks the rtree plot by plot instead. A
 // neighbour is measured only when the boxes overlap by more than minArea
 // and their interiors meet (overlapfind); the area then comes from an overlay on local
 // coordinates. Plots of different zones are never compared: their
@@ -138,19 +139,24 @@ func around(ctx context.Context, near *sql.Stmt, b orb.Bound, limit int, floor i
 }
 
 // visitPage measures the overlaps of a page of written plots with the
-// plots around them: one rtree query per sheet of the page (a page that
-// ends one sheet and starts the next would otherwise ask for the box
-// around both, often far apart, and fall back to a query per plot).
+// plots around them: one rtree query per sheet of the page, in order of
+// first appearance (a page that ends one sheet and starts the next would
+// otherwise ask for the box around both, often far apart, and fall back to
+// a query per plot).
 func (t *writeTx) visitPage(ctx context.Context, f *overlapfind.Finder, near *sql.Stmt, page []*overlapfind.Plot, floor int64) error {
-	for len(page) > 0 {
-		n := 1
-		for n < len(page) && page[n].Key.SheetKey() == page[0].Key.SheetKey() {
-			n++
+	var order []spatial.SheetKey
+	groups := map[spatial.SheetKey][]*overlapfind.Plot{}
+	for _, p := range page {
+		sk := p.Key.SheetKey()
+		if _, ok := groups[sk]; !ok {
+			order = append(order, sk)
 		}
-		if err := t.visitGroup(ctx, f, near, page[:n], floor); err != nil {
+		groups[sk] = append(groups[sk], p)
+	}
+	for _, sk := range order {
+		if err := t.visitGroup(ctx, f, near, groups[sk], floor); err != nil {
 			return err
 		}
-		page = page[n:]
 	}
 	return nil
 }

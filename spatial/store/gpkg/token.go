@@ -160,6 +160,8 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by string) (*spatial.
 		return nil, spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
 	case err != nil:
 		return nil, storeError(ctx, err, msg)
+	case n == 0 && !t.Revoked():
+		return nil, spatial.Errorf(spatial.KindConflict, "token %d could not be revoked; try again", id)
 	case n == 0:
 		return nil, spatial.Errorf(spatial.KindConflict, "token %d was already revoked on %s", id, t.RevokedAt.Format(time.RFC3339))
 	}

@@ -113,6 +113,8 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by string) (*spatial.
 		return nil, spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
 	case err != nil:
 		return nil, translate(err, "revoke token")
+	case revokedAt == nil: // not revoked, yet the update matched nothing
+		return nil, spatial.Errorf(spatial.KindConflict, "token %d could not be revoked; try again", id)
 	}
 	return nil, spatial.Errorf(spatial.KindConflict, "token %d was already revoked on %s", id, revokedAt.UTC().Format(time.RFC3339))
 }

@@ -2,8 +2,11 @@ package postgis_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cadastre/spatial"
 	"cadastre/spatial/store/storetest"
@@ -75,13 +78,21 @@ func TestPostGISTokenRowsKept(t *testing.T) {
 	}
 	refused := []string{
 		"DELETE FROM tokens WHERE id = $1",
+		"TRUNCATE tokens",
+		"UPDATE tokens SET revoked_at = now(), revoked_by = '' WHERE id = $1",
 		"UPDATE tokens SET role = 'admin' WHERE id = $1",
 		"UPDATE tokens SET revoked_at = now(), revoked_by = 'x', name = 'other' WHERE id = $1",
 		"UPDATE tokens SET revoked_at = now() WHERE id = $1", // revoked_by missing: tokens_revoked
 	}
 	for _, q := range refused {
-		if _, err := pool.Exec(ctx(t), q, tok.ID); err == nil {
-			t.Errorf("%s: accepted, want refused", q)
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = append(args, tok.ID)
+		}
+		_, err := pool.Exec(ctx(t), q, args...)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || (pgErr.Code != "23001" && pgErr.Code != "23514") { // restrict_violation, check_violation
+			t.Errorf("%s: got %v, want refused by the trigger or a check", q, err)
 		}
 	}
 	if _, err := pool.Exec(ctx(t), "UPDATE tokens SET revoked_at = now(), revoked_by = 'ops' WHERE id = $1", tok.ID); err != nil {
