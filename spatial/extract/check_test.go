@@ -110,6 +110,7 @@ func TestCheckShortEdgeAndAgricultural(t *testing.T) {
 	}
 	// 29 cm on a 14 m edge: out at 1:1000, within on agricultural land (30 cm).
 	stored = storedPlot(orb.MultiPolygon{{lShape()}}, 0)
+	stored.LandUse = []string{"LUC"}
 	for _, c := range []struct {
 		prof string
 		d    float64
@@ -132,25 +133,31 @@ func TestCheckShortEdgeAndAgricultural(t *testing.T) {
 	}
 }
 
-// Area limits of Appendix 04: the measured geometry equals the stored one
-// and the legal area sits just inside or outside the limit.
+// Area limits of Appendix 04 through the whole check, against the area of
+// the stored map geometry: the east edge of a 100 m² square is pushed out
+// by h between two extra points 0.5 m from its corners (each a check well
+// inside the position limit; the corner-to-corner edge is unchanged), so
+// the measured area is 100 + 9.5 h, just inside or outside the limit. The
+// legal area is set far off: it must not matter. (At 1:200 and 1:500 the
+// position limit is smaller than such a push: TestAreaLimit covers them.)
 func TestCheckAreaLimits(t *testing.T) {
 	sq := orb.MultiPolygon{{ring(0, 0, 10, 0, 10, 10, 0, 10)}} // 100 m²
 	for _, c := range []struct {
 		scale        grid.Scale
-		inside, over float64 // legal areas
+		inside, over float64 // measured areas
 	}{
-		{200, 100.7, 100.8}, {500, 100.8, 100.9}, {1000, 100.8, 100.9},
-		{2000, 100.9, 101.0}, {5000, 100.9, 101.0}, {10000, 100.9, 101.0},
+		{1000, 100.8, 100.9}, {2000, 100.9, 101.0}, {5000, 100.9, 101.0}, {10000, 100.9, 101.0},
 	} {
-		for _, legal := range []float64{c.inside, c.over} {
-			r := check(t, "circular-26-2024", c.scale, false, storedPlot(sq, legal), sq)
+		for _, area := range []float64{c.inside, c.over} {
+			h := (area - 100) / 9.5
+			m := orb.MultiPolygon{{ring(0, 0, 10, 0, 10+h, 0.5, 10+h, 9.5, 10, 10, 0, 10)}}
+			r := check(t, "circular-26-2024", c.scale, false, storedPlot(sq, 250), m)
 			want, wantFailing := WithinTolerance, []string(nil)
-			if legal == c.over {
+			if area == c.over {
 				want, wantFailing = OutOfTolerance, []string{"area"}
 			}
-			if r.Verdict != want || !slices.Equal(r.Failing, wantFailing) {
-				t.Errorf("1:%d legal %.1f, measured 100.0: got %s %v, want %s %v (allowed %.2f)", c.scale, legal, r.Verdict, r.Failing, want, wantFailing, r.Area.Allowed)
+			if r.Verdict != want || !slices.Equal(r.Failing, wantFailing) || r.Area.Measured != area || r.Area.Reference != "stored" {
+				t.Errorf("1:%d measured %.1f, map 100.0: got %s %v area %.1f, want %s %v (allowed %.2f; %q)", c.scale, area, r.Verdict, r.Failing, r.Area.Measured, want, wantFailing, r.Area.Allowed, r.Reasons)
 			}
 		}
 	}
