@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"context"
+
 	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
@@ -38,4 +40,20 @@ func NeighboursIn(snap *index.Snapshot, stored *spatial.Plot, measured orb.Multi
 		return true
 	})
 	return out
+}
+
+// NeighboursFrom returns the current plots of store within NeighbourPad
+// metres of the stored plot or its measured boundary, in the same zone,
+// the plot itself left out: NeighboursIn for callers without a read model
+// (`cadastre validate`). It reads every current plot once.
+func NeighboursFrom(ctx context.Context, store spatial.Store, stored *spatial.Plot, measured orb.MultiPolygon) ([]Neighbour, error) {
+	b := stored.Geometry.Bound().Union(measured.Bound()).Pad(NeighbourPad)
+	var out []Neighbour
+	err := store.EachPlot(ctx, func(p *spatial.Plot) error {
+		if p.Key != stored.Key && p.EPSG == stored.EPSG && !p.Retired && p.Geometry.Bound().Intersects(b) {
+			out = append(out, Neighbour{Key: p.Key, Geometry: p.Geometry})
+		}
+		return nil
+	})
+	return out, err
 }
