@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -245,5 +246,55 @@ func TestCheckBoundaryChanged(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("measured vertex 3 not listed as unmatched 2 m off: %+v", r.Unmatched)
+	}
+}
+
+// An extra measured point is a check like a vertex: on the edge or near
+// it, it counts in the 90-100 % rule (alone it is 1 of 9 checks, more than
+// 10 %), 0.3 m off it (2 limits at 1:1000) it fails as a moved corner,
+// 0.5 m off (more than 3 limits) the boundary changed.
+func TestCheckExtraPoints(t *testing.T) {
+	sq := ring(0, 0, 20, 0, 20, 20, 0, 20)
+	stored := storedPlot(orb.MultiPolygon{{sq}}, 0)
+	for _, c := range []struct {
+		off         float64
+		want        Verdict
+		wantFailing []string
+	}{
+		{0, WithinTolerance, nil},
+		{0.12, WithinTolerance, nil},
+		{0.14, OutOfTolerance, []string{"near_limit"}},     // 93 % of the limit: 1 of 9 checks, more than 10 %
+		{0.3, OutOfTolerance, []string{"point 5", "area"}}, // the bulge adds 3.0 m², allowed 2.93
+		{0.5, BoundaryChanged, []string{"point 5", "area"}},
+	} {
+		m := orb.MultiPolygon{{ring(0, 0, 10, -c.off, 20, 0, 20, 20, 0, 20)}}
+		b := Boundary{EPSG: 9210, Geometry: m, Labels: [][][]string{{{"1", "5", "2", "3", "4"}}}}
+		r, err := Check(&Input{Stored: stored, Measured: b, Scale: 1000}, mustProfile(t, DefaultProfile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Verdict != c.want || !slices.Equal(r.Failing, c.wantFailing) || r.NearLimit.Checks != 9 {
+			t.Errorf("extra point %.2f m off: got %s %v (%d checks), want %s %v (9 checks); %q", c.off, r.Verdict, r.Failing, r.NearLimit.Checks, c.want, c.wantFailing, r.Reasons)
+		}
+	}
+}
+
+// Points connected in another order: the measured ring A B C E D of an
+// arrow stored as A B C D E joins C-E and D-A, which the stored boundary
+// does not: reconnections, never edge rows for edges that do not exist.
+func TestCheckReorderedRing(t *testing.T) {
+	stored := storedPlot(orb.MultiPolygon{{ring(0, 0, 10, 0, 10, 10, 5, 4, 0, 10)}}, 0)
+	m := orb.MultiPolygon{{ring(0, 0, 10, 0, 10, 10, 0, 10, 5, 4)}}
+	r := check(t, DefaultProfile, 1000, false, stored, m)
+	var rec []string
+	for _, x := range r.Reconnected {
+		rec = append(rec, fmt.Sprintf("%d-%d", x.From, x.To))
+	}
+	var edges []string
+	for _, e := range r.Edges {
+		edges = append(edges, fmt.Sprintf("%d-%d", e.From, e.To))
+	}
+	if r.Verdict != BoundaryChanged || !slices.Equal(rec, []string{"3-5", "4-1"}) || !slices.Equal(edges, []string{"1-2", "2-3", "4-5"}) {
+		t.Errorf("got %s, reconnections %v, edges %v; want boundary_changed, [3-5 4-1], [1-2 2-3 4-5] (%q)", r.Verdict, rec, edges, r.Reasons)
 	}
 }

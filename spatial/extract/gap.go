@@ -76,10 +76,13 @@ func (g *gaps) overlay() error {
 }
 
 // attribute shares the left-out pieces among the neighbours (the
-// overlay's pieces when the boundaries' answer is not certain): each
-// piece goes to the neighbours its boundary runs along, in proportion to
-// the length it shares with each, so that no area is counted twice and a
-// piece touching a neighbour at a corner point gives it nothing.
+// overlay's pieces when the boundaries' answer is not certain): a piece
+// runs along some stretch of the stored plot's boundary, and each
+// neighbour takes the share of its area that its own boundary makes of
+// that stretch. No area is counted twice, a piece touching a neighbour at
+// a corner point gives it nothing, and a sliver along a road that touches
+// a neighbour for a few centimetres gives it a few centimetres' share;
+// the share along no stored neighbour is not attributed.
 func (g *gaps) attribute(ns []Neighbour) ([]float64, error) {
 	segs := make([][]segment, len(ns))
 	bounds := make([]orb.Bound, len(ns))
@@ -87,7 +90,8 @@ func (g *gaps) attribute(ns []Neighbour) ([]float64, error) {
 		segs[i] = appendSegments(nil, n.Geometry)
 		bounds[i] = n.Geometry.Bound().Pad(touchDist)
 	}
-	areas, sure := shareByLength(g.pieces, segs, bounds)
+	own := appendSegments(nil, g.c.in.Stored.Geometry)
+	areas, sure := shareByLength(g.pieces, own, segs, bounds)
 	if g.exact {
 		return areas, nil
 	}
@@ -100,39 +104,48 @@ func (g *gaps) attribute(ns []Neighbour) ([]float64, error) {
 	if err := g.overlay(); err != nil {
 		return nil, err
 	}
-	areas, _ = shareByLength(g.pieces, segs, bounds)
+	areas, _ = shareByLength(g.pieces, own, segs, bounds)
 	return areas, nil
 }
 
 // shareByLength returns, for each neighbour (its edges and padded bound),
-// its share of the pieces' area. sure is false when some distance it
-// decided on was within gapDistMargin of touchDist.
-func shareByLength(pieces []gonePart, segs [][]segment, bounds []orb.Bound) (areas []float64, sure bool) {
+// its share of the pieces' area: the length of a piece's boundary along
+// the neighbour over its length along the stored plot's boundary (own).
+// sure is false when some distance it decided on was within
+// gapDistMargin of touchDist.
+func shareByLength(pieces []gonePart, own []segment, segs [][]segment, bounds []orb.Bound) (areas []float64, sure bool) {
 	areas, sure = make([]float64, len(segs)), true
 	lengths := make([]float64, len(segs))
-	for _, p := range pieces {
-		var total float64
-		for i := range segs {
-			lengths[i] = 0
-			if !p.bound.Intersects(bounds[i]) {
+	along := func(p gonePart, ss []segment) float64 {
+		pb := p.bound.Pad(touchDist)
+		var l float64
+		for _, s := range ss {
+			if !s.box.Intersects(pb) {
 				continue
 			}
-			pb := p.bound.Pad(touchDist)
-			for _, s := range segs[i] {
-				if !s.box.Intersects(pb) {
-					continue
-				}
-				for k := 0; k+1 < len(p.pts); k++ {
-					l, ok := sharedLength(p.pts[k], p.pts[k+1], s)
-					sure = sure && ok
-					lengths[i] += l
-				}
+			for k := 0; k+1 < len(p.pts); k++ {
+				d, ok := sharedLength(p.pts[k], p.pts[k+1], s)
+				sure = sure && ok
+				l += d
 			}
-			total += lengths[i]
 		}
-		if total <= 0 {
+		return l
+	}
+	for _, p := range pieces {
+		var sum float64
+		for i := range segs {
+			lengths[i] = 0
+			if p.bound.Intersects(bounds[i]) {
+				lengths[i] = along(p, segs[i])
+			}
+			sum += lengths[i]
+		}
+		if sum <= 0 {
 			continue // the piece borders no stored neighbour (a road, the edge of the data)
 		}
+		// The neighbours' stretches lie on the stored boundary; the max
+		// only absorbs rounding.
+		total := math.Max(along(p, own), sum)
 		for i := range segs {
 			areas[i] += p.area * lengths[i] / total
 		}

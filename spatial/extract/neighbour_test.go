@@ -156,7 +156,7 @@ func overlayNeighbours(in *Input) (overlaps, gaps []NeighbourArea, err error) {
 	for i, n := range near {
 		segs[i], bounds[i] = appendSegments(nil, n.Geometry), n.Geometry.Bound().Pad(touchDist)
 	}
-	areas, _ := shareByLength(pieces, segs, bounds)
+	areas, _ := shareByLength(pieces, appendSegments(nil, in.Stored.Geometry), segs, bounds)
 	for i, n := range near {
 		if areas[i] > MinNeighbourArea {
 			gaps = append(gaps, NeighbourArea{Key: n.Key, Area: round4(areas[i])})
