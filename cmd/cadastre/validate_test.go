@@ -14,8 +14,9 @@ import (
 )
 
 // TestValidateCommand checks a coordinate table offline against a plot
-// of a GeoPackage: a faithful re-measurement, then one with a point
-// repeated.
+// of a GeoPackage: a faithful re-measurement, one at another scale than
+// the sheet's (refused without a reason), one pushing into the neighbour
+// (the overlap reported, as the API does), then one with a point repeated.
 func TestValidateCommand(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.gpkg")
@@ -26,7 +27,8 @@ func TestValidateCommand(t *testing.T) {
 	sh := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
 	e, n := sh.Frame.Bound().Min[0]+5, sh.Frame.Bound().Min[1]+5
 	p := storetest.Square(storetest.UnitA, 7, 1, storetest.ZoneA, e, n, 20)
-	if _, err := st.Write(context.Background(), &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p}, Change: spatial.Change{By: "t", Reason: "t"}}); err != nil {
+	p2 := storetest.Square(storetest.UnitA, 7, 2, storetest.ZoneA, e+20, n, 20)
+	if _, err := st.Write(context.Background(), &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p, p2}, Change: spatial.Change{By: "t", Reason: "t"}}); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -36,9 +38,22 @@ func TestValidateCommand(t *testing.T) {
 	if err := os.WriteFile(good, []byte(table), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", "--svg", svg, good)
+	out, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:1000", "--svg", svg, good)
 	if err != nil || !strings.Contains(out, "within_tolerance") || !strings.Contains(out, "1-2") {
 		t.Errorf("validate: got %v\n%s", err, out)
+	}
+	if _, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", good); err == nil || !strings.Contains(err.Error(), "mapped at 1:1000") {
+		t.Errorf("validate at 1:500 on a 1:1000 sheet: got %v, want a refusal naming the sheet's scale", err)
+	}
+	if out, err := run(t, "validate", good, "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", "--scale-reason", "densified survey"); err != nil || !strings.Contains(out, "stated reason: densified survey") {
+		t.Errorf("validate at 1:500 with a reason (flags after the file): got %v\n%s", err, out)
+	}
+	pushed := filepath.Join(dir, "pushed.csv")
+	if err := os.WriteFile(pushed, []byte(fmt.Sprintf("point,x,y\n1,%.3f,%.3f\n2,%.3f,%.3f\n3,%.3f,%.3f\n4,%.3f,%.3f\n", n, e, n, e+20.5, n+20.2, e+20.5, n+20.2, e)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:1000", pushed); err != nil || !strings.Contains(out, "overlaps neighbouring plot 90001/7/2 by 10.10 m²") {
+		t.Errorf("validate pushed into plot 2: got %v\n%s", err, out)
 	}
 	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<svg") {
 		t.Errorf("--svg: %v %.100s", err, b)
@@ -47,12 +62,12 @@ func TestValidateCommand(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(strings.Replace(table, "\n4,", "\n3,", 1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err = run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:500", bad)
+	out, err = run(t, "validate", "--gpkg", path, "--plot", "90001/7/1", "--scale", "1:1000", bad)
 	if err == nil || !strings.Contains(err.Error(), "point 3") || exitCode(err) != 1 {
 		t.Errorf("repeated point: got %v (exit %d)\n%s", err, exitCode(err), out)
 	}
 	missing := filepath.Join(dir, "none.gpkg")
-	if _, err := run(t, "validate", "--gpkg", missing, "--plot", "90001/7/1", "--scale", "1:500", good); err == nil {
+	if _, err := run(t, "validate", "--gpkg", missing, "--plot", "90001/7/1", "--scale", "1:1000", good); err == nil {
 		t.Errorf("validate against a missing GeoPackage: no error")
 	}
 	if _, err := os.Stat(missing); err == nil {
