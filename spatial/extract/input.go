@@ -29,7 +29,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return Boundary{}, invalidField("boundary", "not JSON: "+err.Error())
+		return Boundary{}, invalidField("boundary", "not GeoJSON: "+jsonReason(err))
 	}
 	var g orb.Geometry
 	switch probe.Type {
@@ -41,7 +41,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 	case "Feature":
 		f, err := geojson.UnmarshalFeature(b)
 		if err != nil {
-			return Boundary{}, invalidField("boundary", err.Error())
+			return Boundary{}, invalidField("boundary", "not a GeoJSON Feature: "+jsonReason(err))
 		}
 		bd, err := boundaryFromGeometry(f.Geometry, epsg)
 		if err != nil {
@@ -51,7 +51,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 	default:
 		gg, err := geojson.UnmarshalGeometry(b)
 		if err != nil {
-			return Boundary{}, invalidField("boundary", err.Error())
+			return Boundary{}, invalidField("boundary", "not a GeoJSON geometry: "+jsonReason(err))
 		}
 		g = gg.Geometry()
 	}
@@ -418,6 +418,15 @@ func ringName(pi, ri int) string {
 		return fmt.Sprintf("boundary part %d shell", pi+1)
 	}
 	return fmt.Sprintf("boundary part %d hole %d", pi+1, ri)
+}
+
+// jsonReason says what is wrong with a JSON value without Go type names.
+func jsonReason(err error) string {
+	p := JSONProblem(err)
+	if p.Field != "" && p.Field != "body" {
+		return p.Field + ": " + p.Reason
+	}
+	return p.Reason
 }
 
 func invalidField(field, reason string) error {
