@@ -208,6 +208,9 @@ func printExtractReport(w io.Writer, rep *extract.Report, asJSON bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := printPoints(w, rep); err != nil {
+		return err
+	}
 	a := rep.Area
 	if _, err := fmt.Fprintf(w, "area: measured %.1f m², stored map %.1f m², difference %+.1f m², allowed %.2f m²\n", a.Measured, a.Stored, a.Difference, a.Allowed); err != nil {
 		return err
@@ -218,4 +221,29 @@ func printExtractReport(w io.Writer, rep *extract.Report, asJSON bool) error {
 		}
 	}
 	return nil
+}
+
+// printPoints writes the point table the surveyor's way: point number, X
+// (northing) then Y (easting), the move dX, dY, to the millimetre; a point
+// without a stored counterpart shows its distance to the stored boundary.
+func printPoints(w io.Writer, rep *extract.Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "point\tvertex\tX m\tY m\tdX m\tdY m\tmoved m\tallowed m\t\t")
+	for _, v := range rep.Vertices {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%+.3f\t%+.3f\t%.3f\t%.3f\t%s\t\n", v.Point, v.Stored, v.MeasuredXY[1], v.MeasuredXY[0], v.DN, v.DE, v.Displacement, v.Allowed, okText(v.Pass))
+	}
+	for _, u := range rep.Unmatched {
+		if u.Side != "measured" {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t-\t%.3f\t%.3f\t\t\t%.3f\t%.3f\t%s\t\n", u.Vertex, u.XY[1], u.XY[0], u.Distance, u.Allowed, okText(u.Collinear))
+	}
+	return tw.Flush()
+}
+
+func okText(pass bool) string {
+	if pass {
+		return "ok"
+	}
+	return "FAIL"
 }

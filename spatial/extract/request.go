@@ -197,6 +197,9 @@ func (q *Request) Input(st Settings, stored *spatial.Plot, neighbours []Neighbou
 	if err != nil {
 		return nil, err
 	}
+	if probs := b.rangeProblems(); note != "" && len(probs) > 0 {
+		return nil, spatial.Invalid(note+", where it lies outside the zone's plane", probs)
+	}
 	in := &Input{Stored: stored, Measured: b, Scale: st.Scale, Agricultural: q.Agricultural, StatedArea: q.StatedArea, Neighbours: neighbours,
 		ScaleReason: q.ScaleReason, AgriculturalReason: q.AgriculturalReason}
 	if note != "" {
