@@ -90,7 +90,7 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 // request builds the extract request from the flags and the file.
 func (f *validateFlags) request(path string) (*extract.Request, error) {
-	key, err := parseExtractPlotKey(f.plot)
+	key, err := spatial.ParsePlotKey(f.plot)
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -131,8 +131,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest, args = append(rest, args[0]), args[1:]
 	}
 }
-
-func parseExtractPlotKey(s string) (spatial.PlotKey, error) { return spatial.ParsePlotKey(s) }
 
 // validateOffline runs the check of POST /api/v1/extracts against the
 // store (extract.Request.Validate, with the sheet's scale and, when
