@@ -59,7 +59,7 @@ func RenderSVG(w io.Writer, d Drawing) error {
 	b := d.Stored.Bound().Union(d.Report.Measured.Bound())
 	side := math.Max(b.Max[0]-b.Min[0], b.Max[1]-b.Min[1])
 	b = b.Pad(math.Max(side*0.08, 1))
-	c := &canvas{b: b, pad: 40, top: 86, w: &strings.Builder{}}
+	c := &canvas{b: b, pad: 40, top: 86 + 17*float64(len(d.Report.Overrides)), w: &strings.Builder{}}
 	c.scale = (svgWidth - 2*c.pad) / (b.Max[0] - b.Min[0])
 	frameBottom := c.top + (b.Max[1]-b.Min[1])*c.scale
 	h := frameBottom + legendHeight + 40
@@ -100,6 +100,9 @@ func (c *canvas) keyFigures(r *Report) {
 	}
 	if a.Legal > 0 {
 		lines[1] += fmt.Sprintf("; legal %.1f m² (%+.1f m², for the registrar)", a.Legal, a.MeasuredMinusLegal)
+	}
+	for _, o := range r.Overrides {
+		lines = append(lines, fmt.Sprintf("%s %s instead of the plot's %s: %s", o.Field, o.Declared, o.Plot, o.Reason))
 	}
 	if len(r.Failing) > 0 {
 		f := strings.Join(r.Failing, ", ")

@@ -109,7 +109,7 @@ func Cases() []Case {
 		{Name: "scale 1.001", Points: scaled(1.001), Verdict: extract.OutOfTolerance, Failing: []string{"systematic_scale"}, Overlaps: []int{CaseNeighbour},
 			Reasons: []string{"scale error 1:1.001"}},
 		{Name: "shift 0.6 m", Points: moveAll(0.36, 0.48), Verdict: extract.OutOfTolerance, Failing: []string{"systematic_shift"},
-			Overlaps: []int{CaseNeighbour}, Gaps: []int{CaseNeighbour}, Reasons: []string{"0.360 m east, 0.480 m north (0.600 m)"}},
+			Overlaps: []int{CaseNeighbour}, Gaps: []int{CaseNeighbour}, Reasons: []string{"dX +0.480 m, dY +0.360 m (0.600 m)"}},
 		{Name: "edge pushed into a neighbour", Points: points(func(i int, p Point) Point {
 			if i == 1 || i == 2 {
 				p.DE += 0.5
