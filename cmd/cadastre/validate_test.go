@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"cadastre/spatial"
+	"cadastre/spatial/extract"
+	"cadastre/spatial/extract/extracttest"
 	"cadastre/spatial/store/gpkg"
 	"cadastre/spatial/store/storetest"
 )
@@ -75,5 +80,66 @@ func TestValidateCommand(t *testing.T) {
 	}
 	if _, err := run(t, "validate", "--gpkg", path, "--plot", "90001/7", "--scale", "1:500", good); exitCode(err) != 2 {
 		t.Errorf("bad plot key: got %v, want a usage error", err)
+	}
+}
+
+// TestValidateCases runs the re-measurements of extracttest.Cases through
+// `cadastre validate` on a GeoPackage holding the case plots: the same
+// verdicts and named items as POST /api/v1/extracts (api
+// TestExtractCases), neighbours included. A refusal is KindInvalid (422
+// over HTTP), an unknown plot KindNotFound (404).
+func TestValidateCases(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cases.gpkg")
+	st, err := gpkg.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
+	e0, n0 := sh.Frame.Bound().Min[0]+5, sh.Frame.Bound().Min[1]+5
+	plots := extracttest.CasePlots(storetest.UnitA, 7, storetest.ZoneA, e0, n0)
+	if _, err := st.Write(context.Background(), &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: plots, Change: spatial.Change{By: "t", Reason: "t"}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for i, c := range extracttest.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			req := c.Request(storetest.UnitA, 7, e0, n0)
+			file := filepath.Join(dir, fmt.Sprintf("case%d.csv", i))
+			if err := os.WriteFile(file, []byte(req["table"].(string)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			key := fmt.Sprint(req["plot"])
+			if k, ok := req["plot"].(spatial.PlotKey); ok {
+				key = k.String()
+			}
+			args := []string{"validate", "--gpkg", path, "--json", "--plot", key, "--scale", req["scale"].(string)}
+			for flagName, field := range map[string]string{"--crs": "crs", "--scale-reason": "scale_reason"} {
+				if v, ok := req[field].(string); ok {
+					args = append(args, flagName, v)
+				}
+			}
+			if req["agricultural"] == true {
+				args = append(args, "--agricultural")
+			}
+			var out, errb bytes.Buffer
+			err := Main(context.Background(), append(args, file), &out, &errb)
+			o := extracttest.Outcome{Status: http.StatusCreated}
+			switch {
+			case err != nil && spatial.KindOf(err) == spatial.KindNotFound:
+				o = extracttest.Outcome{Status: http.StatusNotFound, Text: err.Error()}
+			case err != nil && spatial.KindOf(err) == spatial.KindInvalid:
+				b, _ := json.Marshal(map[string]any{"detail": err.Error(), "errors": spatial.ProblemsOf(err)})
+				o = extracttest.Outcome{Status: http.StatusUnprocessableEntity, Text: string(b)}
+			case err != nil:
+				t.Fatalf("validate: %v\n%s", err, errb.String())
+			default:
+				o.Report = &extract.Report{}
+				if err := json.Unmarshal(out.Bytes(), o.Report); err != nil {
+					t.Fatalf("--json output: %v\n%s", err, out.String())
+				}
+			}
+			c.Assert(t, o)
+		})
 	}
 }
