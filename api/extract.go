@@ -1,18 +1,20 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
 	"cadastre/spatial/extract"
+	"cadastre/spatial/grid"
 )
 
 // maxExtractBytes limits an extract submission: a boundary of a few
@@ -38,7 +40,9 @@ func (s *Server) extracts() (extract.Store, error) {
 // handleSubmitExtract answers POST /api/v1/extracts (role surveyor): the
 // submission is stored, checked, and answered with its report (201). An
 // unknown plot is 404, a retired one 409, bad fields 400; a boundary that
-// is not a valid polygon is 422 and the extract is kept as refused.
+// cannot be checked (not a valid polygon, outside its zone, at another
+// scale than the plot's sheet) or a NUL character is 422, and a stored
+// extract is then kept as refused with the problems.
 func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	tok, err := s.authorize(r, spatial.RoleSurveyor)
 	if err != nil {
@@ -52,7 +56,7 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, q, st, err := decodeExtractRequest(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
 		return
 	}
 	stored, err := s.currentPlot(r, q.Plot)
@@ -67,29 +71,42 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/extracts/%d", rec.ID))
 	if err := s.validateExtract(r, es, rec, q, st, stored); err != nil {
-		status := 0
-		if spatial.KindOf(err) == spatial.KindInvalid {
-			status = http.StatusUnprocessableEntity
-		}
-		writeErrorStatus(w, r, s.log, err, status)
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(spatial.KindOf(err) == spatial.KindInvalid))
 		return
 	}
 	writeJSONStatus(w, http.StatusCreated, rec)
 }
 
+// errNUL marks a body refused for a NUL character (422, not 400).
+var errNUL = errors.New("NUL character")
+
+func unprocessableIf(b bool) int {
+	if b {
+		return http.StatusUnprocessableEntity
+	}
+	return 0
+}
+
 // decodeExtractRequest reads the body; it returns the raw body too, kept
-// as the submission.
+// as the submission. Unknown fields are refused (a misspelt "stated_area"
+// must not pass silently), and so is a NUL character, which no store can
+// keep.
 func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, extract.Settings, error) {
 	var q extract.Request
 	body := http.MaxBytesReader(nil, r.Body, maxExtractBytes)
 	var raw json.RawMessage
 	if err := json.NewDecoder(body).Decode(&raw); err != nil {
-		return nil, nil, extract.Settings{}, spatial.Wrap(spatial.KindInvalid, err, "the body is not a JSON extract request: "+err.Error())
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", maxExtractBytes), Err: errTooLarge}
+		}
+		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields() // a misspelt "stated_area" must not pass silently
-	if err := dec.Decode(&q); err != nil {
-		return nil, nil, extract.Settings{}, spatial.Wrap(spatial.KindInvalid, err, "bad extract request: "+err.Error())
+	if err := extract.CheckText(raw); err != nil {
+		return nil, nil, extract.Settings{}, errors.Join(errNUL, err)
+	}
+	if err := extract.DecodeStrict(raw, &q); err != nil {
+		return nil, nil, extract.Settings{}, err
 	}
 	st, err := q.Check()
 	return raw, &q, st, err
@@ -107,34 +124,49 @@ func (s *Server) currentPlot(r *http.Request, key spatial.PlotKey) (*spatial.Plo
 	return h.Current, nil
 }
 
-// validateExtract checks the extract against the plot and its
-// neighbours and stores the report; a malformed boundary is stored as
-// refused with its problems and returned.
+// validateExtract checks the extract against the plot, its sheet's scale
+// and its neighbours (extract.Request.Validate, as `cadastre validate`)
+// and stores the report. An extract that cannot be checked is stored as
+// refused, with its problems or, on an internal failure, a generic
+// message: no extract stays submitted.
 func (s *Server) validateExtract(r *http.Request, es extract.Store, rec *extract.Record, q *extract.Request, st extract.Settings, stored *spatial.Plot) error {
-	in, err := q.Input(st, stored, nil)
+	rep, err := s.checkExtract(r, q, st, stored)
+	var b []byte
 	if err == nil {
-		in.Neighbours = s.neighbours(stored, in.Measured.Geometry)
-		var rep *extract.Report
-		if rep, err = extract.Check(in, st.Profile); err == nil {
-			b, merr := json.Marshal(rep)
-			if merr != nil {
-				return merr
-			}
+		if b, err = rep.Marshal(); err == nil {
 			rec.Status, rec.Verdict, rec.Report = extract.StatusValidated, rep.Verdict, b
 			return es.SaveReport(r.Context(), rec.ID, rec.Status, rec.Verdict, b)
 		}
 	}
+	refusal := map[string]any{"problems": spatial.ProblemsOf(err), "message": err.Error()}
 	if spatial.KindOf(err) != spatial.KindInvalid {
-		return err
+		refusal = map[string]any{"message": "the extract could not be checked (internal error): submit it again"}
 	}
-	b, merr := json.Marshal(map[string]any{"problems": spatial.ProblemsOf(err), "message": err.Error()})
+	b, merr := json.Marshal(refusal)
 	if merr != nil {
 		return merr
 	}
 	if serr := es.SaveReport(r.Context(), rec.ID, extract.StatusRefused, "", b); serr != nil {
-		return serr
+		return errors.Join(err, serr)
 	}
+	rec.Status, rec.Report = extract.StatusRefused, b
 	return err
+}
+
+// checkExtract runs the check with the plot's sheet scale and the read
+// model's neighbours.
+func (s *Server) checkExtract(r *http.Request, q *extract.Request, st extract.Settings, stored *spatial.Plot) (*extract.Report, error) {
+	sh, err := s.store.Sheet(r.Context(), stored.Key.SheetKey())
+	if err != nil && spatial.KindOf(err) != spatial.KindNotFound {
+		return nil, err
+	}
+	var scale grid.Scale
+	if sh != nil {
+		scale = sh.Scale
+	}
+	return q.Validate(st, stored, scale, func(m orb.MultiPolygon) ([]extract.Neighbour, error) {
+		return s.neighbours(stored, m), nil
+	})
 }
 
 // neighbours returns the current plots of the read model around the
@@ -207,8 +239,10 @@ func (s *Server) drawing(r *http.Request) (extract.Drawing, error) {
 }
 
 // DecisionRequest is the body of POST /api/v1/extracts/{id}/decision.
+// Accept must be given (true or false): a misspelt key is refused, never
+// taken for a rejection.
 type DecisionRequest struct {
-	Accept bool   `json:"accept"`
+	Accept *bool  `json:"accept"`
 	Reason string `json:"reason"`
 }
 
@@ -223,12 +257,12 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	var q DecisionRequest
-	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20)).Decode(&q); err != nil {
-		writeError(w, r, s.log, spatial.Wrap(spatial.KindInvalid, err, "the body is not a JSON decision: "+err.Error()))
+	q, err := decodeDecision(r)
+	if err != nil {
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
 		return
 	}
-	if !q.Accept && q.Reason == "" {
+	if !*q.Accept && q.Reason == "" {
 		writeError(w, r, s.log, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "reason", Reason: "a rejection needs a reason"}}))
 		return
 	}
@@ -237,7 +271,7 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	d := &extract.Decision{Accept: q.Accept, Reason: q.Reason, By: "token:" + tok.Name}
+	d := &extract.Decision{Accept: *q.Accept, Reason: q.Reason, By: "token:" + tok.Name}
 	if err := s.decide(r, rec, d); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -247,6 +281,26 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, rec)
+}
+
+// decodeDecision reads a decision body strictly: unknown fields, a
+// missing "accept" and NUL characters are refused.
+func decodeDecision(r *http.Request) (*DecisionRequest, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	if err != nil {
+		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable or larger than 1 MiB"}})
+	}
+	if err := extract.CheckText(raw); err != nil {
+		return nil, errors.Join(errNUL, err)
+	}
+	var q DecisionRequest
+	if err := extract.DecodeStrict(raw, &q); err != nil {
+		return nil, err
+	}
+	if q.Accept == nil {
+		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "accept", Reason: `missing: give "accept": true or "accept": false`}})
+	}
+	return &q, nil
 }
 
 // decide applies and records a decision. An acceptance writes the plot's
@@ -265,6 +319,13 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	if !d.Accept {
 		return es.Decide(r.Context(), rec.ID, d)
 	}
+	if v, same, err := s.confirmsStored(r, rec); err != nil {
+		return err
+	} else if same {
+		d.PlotVersion = v
+		d.Reason = strings.TrimSuffix(fmt.Sprintf("confirmed: the measured boundary is the stored version %d (only the start vertex or orientation differ), no new version; %s", v, d.Reason), "; ")
+		return es.Decide(r.Context(), rec.ID, d)
+	}
 	txd, _ := es.(extract.TxDecider)
 	v, err := s.acceptExtract(r, rec, d, txd)
 	if err != nil || txd != nil {
@@ -272,6 +333,24 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	}
 	d.PlotVersion = v
 	return es.Decide(r.Context(), rec.ID, d)
+}
+
+// confirmsStored reports whether accepting rec would store the current
+// geometry again (extract.SameBoundary): the acceptance then confirms
+// version v and writes no plot version.
+func (s *Server) confirmsStored(r *http.Request, rec *extract.Record) (v int, same bool, err error) {
+	var rep extract.Report
+	if err := json.Unmarshal(rec.Report, &rep); err != nil || len(rep.Measured) == 0 {
+		return 0, false, fmt.Errorf("extract %d: stored report without its measured geometry: %v", rec.ID, err)
+	}
+	cur, err := s.currentPlot(r, rec.Plot)
+	if err != nil {
+		return 0, false, err
+	}
+	if cur.Version.Version != rec.PlotVersion {
+		return 0, false, spatial.Errorf(spatial.KindConflict, "plot %s changed since extract %d was checked (version %d, checked %d): submit a new extract", rec.Plot, rec.ID, cur.Version.Version, rec.PlotVersion)
+	}
+	return cur.Version.Version, extract.SameBoundary(cur.Geometry, rep.Measured), nil
 }
 
 // acceptExtract stores the measured geometry as a new version of the

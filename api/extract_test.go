@@ -22,6 +22,7 @@ import (
 	"cadastre/spatial"
 	"cadastre/spatial/crs"
 	"cadastre/spatial/extract"
+	"cadastre/spatial/extract/extracttest"
 	"cadastre/spatial/index"
 	"cadastre/spatial/store/gpkg"
 	"cadastre/spatial/store/postgis"
@@ -72,7 +73,8 @@ func newExtractEnvOn(t *testing.T, st extractStore) *extractEnv {
 	p1 := storetest.Square(storetest.UnitA, 7, 1, storetest.ZoneA, e0, n0, 20)
 	p2 := storetest.Square(storetest.UnitA, 7, 2, storetest.ZoneA, e0+20, n0, 20)
 	p3 := storetest.Square(storetest.UnitA, 7, 3, storetest.ZoneA, e0+60, n0, 20)
-	b := &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p1, p2, p3}, Change: spatial.Change{By: "test", Reason: "load"}}
+	p5 := extracttest.CasePlots(storetest.UnitA, 7, storetest.ZoneA, e0, n0)[2] // legal area apart from the map area
+	b := &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p1, p2, p3, p5}, Change: spatial.Change{By: "test", Reason: "load"}}
 	if _, err := st.Write(ctx, b); err != nil {
 		t.Fatal(err)
 	}

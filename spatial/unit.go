@@ -2,6 +2,8 @@ package spatial
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -57,6 +59,19 @@ func (k PlotKey) String() string { return fmt.Sprintf("%s/%d/%d", k.Unit, k.Shee
 
 // SheetKey returns the key of the plot's sheet.
 func (k PlotKey) SheetKey() SheetKey { return SheetKey{Unit: k.Unit, Number: k.Sheet} }
+
+// ParsePlotKey reads "unit/sheet/plot", e.g. "27002/2/458".
+func ParsePlotKey(s string) (PlotKey, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) == 3 {
+		sheet, err1 := strconv.Atoi(parts[1])
+		plot, err2 := strconv.Atoi(parts[2])
+		if k := (PlotKey{Unit: parts[0], Sheet: sheet, Plot: plot}); err1 == nil && err2 == nil && k.Valid() {
+			return k, nil
+		}
+	}
+	return PlotKey{}, fmt.Errorf("bad plot key %q: want UNIT/SHEET/PLOT, e.g. 27002/2/458", s)
+}
 
 // Valid reports whether the key is well-formed.
 func (k PlotKey) Valid() bool { return ValidUnitCode(k.Unit) && k.Sheet > 0 && k.Plot > 0 }

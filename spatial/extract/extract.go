@@ -51,6 +51,13 @@ type Input struct {
 	StatedArea   float64 // m² as the surveyor states it; 0: not stated
 	Neighbours   []Neighbour
 	Notes        []string // e.g. the zone conversion made before the check
+	// SheetScale is the scale of the plot's map sheet (0: unknown). An
+	// extract at another scale, or taking the agricultural allowance on a
+	// plot whose land-use codes are not agricultural, is refused unless
+	// ScaleReason or AgriculturalReason says why; the report shows it.
+	SheetScale         grid.Scale
+	ScaleReason        string
+	AgriculturalReason string
 }
 
 // Verdict is the outcome of a check.

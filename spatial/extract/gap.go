@@ -31,7 +31,6 @@ type gaps struct {
 	// overlay.DifferencePieces and an uncertain answer is asked again of
 	// the overlay's.
 	exact bool
-	buf   segmentBuf
 }
 
 // gonePart is one piece of the stored plot the measured boundary left
@@ -76,18 +75,115 @@ func (g *gaps) overlay() error {
 	return nil
 }
 
-// against returns the gap the measured boundary opens against neighbour
-// n, the overlay's answer.
-func (g *gaps) against(n orb.MultiPolygon) (float64, error) {
-	a, sure := gapAgainst(g.pieces, n, &g.buf)
-	if g.exact || sure && settled(a, 0) {
-		return a, nil
+// attribute shares the left-out pieces among the neighbours (the
+// overlay's pieces when the boundaries' answer is not certain): a piece
+// runs along some stretch of the stored plot's boundary, and each
+// neighbour takes the share of its area that its own boundary makes of
+// that stretch. No area is counted twice, a piece touching a neighbour at
+// a corner point gives it nothing, and a sliver along a road that touches
+// a neighbour for a few centimetres gives it a few centimetres' share;
+// the share along no stored neighbour is not attributed.
+func (g *gaps) attribute(ns []Neighbour) ([]float64, error) {
+	segs := make([][]segment, len(ns))
+	bounds := make([]orb.Bound, len(ns))
+	for i, n := range ns {
+		segs[i] = appendSegments(nil, n.Geometry)
+		bounds[i] = n.Geometry.Bound().Pad(touchDist)
+	}
+	own := appendSegments(nil, g.c.in.Stored.Geometry)
+	areas, sure := shareByLength(g.pieces, own, segs, bounds)
+	if g.exact {
+		return areas, nil
+	}
+	for _, a := range areas {
+		sure = sure && settled(a, 0)
+	}
+	if sure {
+		return areas, nil
 	}
 	if err := g.overlay(); err != nil {
-		return 0, err
+		return nil, err
 	}
-	a, _ = gapAgainst(g.pieces, n, &g.buf)
-	return a, nil
+	areas, _ = shareByLength(g.pieces, own, segs, bounds)
+	return areas, nil
+}
+
+// shareByLength returns, for each neighbour (its edges and padded bound),
+// its share of the pieces' area: the length of a piece's boundary along
+// the neighbour over its length along the stored plot's boundary (own).
+// sure is false when some distance it decided on was within
+// gapDistMargin of touchDist.
+func shareByLength(pieces []gonePart, own []segment, segs [][]segment, bounds []orb.Bound) (areas []float64, sure bool) {
+	areas, sure = make([]float64, len(segs)), true
+	lengths := make([]float64, len(segs))
+	along := func(p gonePart, ss []segment) float64 {
+		pb := p.bound.Pad(touchDist)
+		var l float64
+		for _, s := range ss {
+			if !s.box.Intersects(pb) {
+				continue
+			}
+			for k := 0; k+1 < len(p.pts); k++ {
+				d, ok := sharedLength(p.pts[k], p.pts[k+1], s)
+				sure = sure && ok
+				l += d
+			}
+		}
+		return l
+	}
+	for _, p := range pieces {
+		var sum float64
+		for i := range segs {
+			lengths[i] = 0
+			if p.bound.Intersects(bounds[i]) {
+				lengths[i] = along(p, segs[i])
+			}
+			sum += lengths[i]
+		}
+		if sum <= 0 {
+			continue // the piece borders no stored neighbour (a road, the edge of the data)
+		}
+		// The neighbours' stretches lie on the stored boundary; the max
+		// only absorbs rounding.
+		total := math.Max(along(p, own), sum)
+		for i := range segs {
+			areas[i] += p.area * lengths[i] / total
+		}
+	}
+	return areas, sure
+}
+
+// sharedLength returns how much of the piece edge uv runs along the
+// neighbour edge s, within touchDist. ok is false when a distance decided
+// on was within gapDistMargin of touchDist.
+func sharedLength(u, v orb.Point, s segment) (l float64, ok bool) {
+	d := dist(u, v)
+	if d == 0 {
+		return 0, true
+	}
+	dx, dy := (v[0]-u[0])/d, (v[1]-u[1])/d
+	t0 := (s.a[0]-u[0])*dx + (s.a[1]-u[1])*dy
+	t1 := (s.b[0]-u[0])*dx + (s.b[1]-u[1])*dy
+	if t0 > t1 {
+		t0, t1 = t1, t0
+	}
+	t0, t1 = math.Max(t0, 0), math.Min(t1, d)
+	if t1-t0 <= touchDist {
+		return 0, true // a point of contact, not a stretch of boundary
+	}
+	// The distance to a segment is convex along a line: both ends of the
+	// common stretch within touchDist put all of it within.
+	ok = true
+	for _, t := range []float64{t0, t1} {
+		e := segDist(orb.Point{u[0] + t*dx, u[1] + t*dy}, s.a, s.b)
+		if math.Abs(e-touchDist) <= gapDistMargin {
+			ok = false
+		}
+		if e >= touchDist {
+			return 0, ok
+		}
+	}
+	return t1 - t0, ok
 }
 
 func goneParts(gone sf.Geometry, o orb.Point) []gonePart {
@@ -122,61 +218,11 @@ func gonePartOf(area float64, n int, at func(int) orb.Point, o orb.Point) gonePa
 	return gp
 }
 
-// gapAgainst sums the pieces that share a stretch of boundary with the
-// neighbour: some piece edge lies on the neighbour's boundary (both ends
-// and its midpoint within touchDist). A piece that only meets the
-// neighbour at a corner point opened no gap against it; counting it would
-// report the same gap against every plot around a moved corner. Only the
-// neighbour's edges near a piece are measured: no other can come within
-// touchDist of it. sure is false when some distance it decided on was
-// within gapDistMargin of touchDist.
-func gapAgainst(pieces []gonePart, n orb.MultiPolygon, buf *segmentBuf) (a float64, sure bool) {
-	nb := n.Bound().Pad(touchDist)
-	sure = true
-	all := buf.all[:0]
-	on := func(p orb.Point, near []segment) bool {
-		d := nearest(p, near)
-		if math.Abs(d-touchDist) <= gapDistMargin {
-			sure = false
-		}
-		return d < touchDist
-	}
-	for _, p := range pieces {
-		if !p.bound.Intersects(nb) {
-			continue
-		}
-		if len(all) == 0 {
-			all = appendSegments(all, n)
-		}
-		pb := p.bound.Pad(touchDist)
-		near := buf.near[:0]
-		for _, s := range all {
-			if s.box.Intersects(pb) {
-				near = append(near, s)
-			}
-		}
-		buf.near = near
-		for i := 0; i+1 < len(p.pts) && len(near) > 0; i++ {
-			u, v := p.pts[i], p.pts[i+1]
-			mid := orb.Point{(u[0] + v[0]) / 2, (u[1] + v[1]) / 2}
-			if u != v && on(u, near) && on(v, near) && on(mid, near) {
-				a += p.area
-				break
-			}
-		}
-	}
-	buf.all = all
-	return a, sure
-}
-
 // segment is one boundary edge with its bound.
 type segment struct {
 	a, b orb.Point
 	box  orb.Bound
 }
-
-// segmentBuf holds gapAgainst's lists from one neighbour to the next.
-type segmentBuf struct{ all, near []segment }
 
 // appendSegments appends the boundary edges of mp to out.
 func appendSegments(out []segment, mp orb.MultiPolygon) []segment {
@@ -188,15 +234,4 @@ func appendSegments(out []segment, mp orb.MultiPolygon) []segment {
 		}
 	}
 	return out
-}
-
-// nearest returns the distance from p to the nearest of ss (infinite when
-// ss is empty): boundaryDist over the edges near p, the only ones that
-// can come within touchDist of it.
-func nearest(p orb.Point, ss []segment) float64 {
-	d := math.Inf(1)
-	for _, s := range ss {
-		d = math.Min(d, segDist(p, s.a, s.b))
-	}
-	return d
 }

@@ -87,7 +87,9 @@ func TestGeometryMatching(t *testing.T) {
 }
 
 // The measured boundary pushes edge B-C 3 cm into the neighbour east of
-// it (a 0.6 m² sliver), then 3 cm back (a gap).
+// it (a 0.6 m² sliver), then 3 cm back (a gap: the sliver runs 20 m along
+// the neighbour and 2 x 3 cm along the plot's other edges, so the
+// neighbour's share is 20/20.06 of it, 0.5982 m²).
 func TestGeometryNeighbourSliver(t *testing.T) {
 	stored := storedPlot(orb.MultiPolygon{{lShape()}}, 0)
 	east := Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 46}, Geometry: orb.MultiPolygon{{ring(14, 0, 30, 0, 30, 20, 14, 20)}}}
@@ -97,7 +99,7 @@ func TestGeometryNeighbourSliver(t *testing.T) {
 		overlap, gaps []NeighbourArea
 	}{
 		{0.03, []NeighbourArea{{east.Key, 0.6}}, nil},
-		{-0.03, nil, []NeighbourArea{{east.Key, 0.6}}},
+		{-0.03, nil, []NeighbourArea{{east.Key, 0.5982}}},
 	} {
 		m := orb.MultiPolygon{{moved(lShape(), map[int]orb.Point{1: {c.de, 0}, 2: {c.de, 0}})}}
 		r, err := Check(&Input{Stored: stored, Measured: Boundary{EPSG: 9210, Geometry: m}, Scale: 1000, Neighbours: []Neighbour{east, north}}, mustProfile(t, "circular-26-2024"))
@@ -145,7 +147,9 @@ func TestGeometryMatchingRandom(t *testing.T) {
 
 // A corner moved inward opens a gap along the east neighbour's edge; the
 // plot touching only that corner's far end (south-east, at one point) has
-// no gap against it.
+// no gap against it. The 1 m² triangle runs 10 m along the east neighbour
+// and 0.2 m along the north edge (no neighbour): 10/10.2 of it is the east
+// neighbour's.
 func TestGeometryGapNotAtCornerContact(t *testing.T) {
 	square := ring(0, 0, 10, 0, 10, 10, 0, 10)
 	stored := storedPlot(orb.MultiPolygon{{square}}, 0)
@@ -156,7 +160,25 @@ func TestGeometryGapNotAtCornerContact(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []NeighbourArea{{east.Key, 1}}; !slices.Equal(r.Gaps, want) {
+	if want := []NeighbourArea{{east.Key, 0.9804}}; !slices.Equal(r.Gaps, want) {
 		t.Errorf("gaps: got %v, want %v (none against the corner-only neighbour)", r.Gaps, want)
+	}
+}
+
+// A corner moved in diagonally opens one 10 m² gap between two
+// neighbours: each takes the share its boundary makes of the gap's
+// stretch of boundary (5 m² each), never the whole gap each (issue 14).
+func TestGeometryGapSharedByLength(t *testing.T) {
+	square := ring(0, 0, 10, 0, 10, 10, 0, 10)
+	stored := storedPlot(orb.MultiPolygon{{square}}, 0)
+	east := Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 46}, Geometry: orb.MultiPolygon{{ring(10, 0, 20, 0, 20, 10, 10, 10)}}}
+	north := Neighbour{Key: spatial.PlotKey{Unit: "27001", Sheet: 12, Plot: 47}, Geometry: orb.MultiPolygon{{ring(0, 10, 10, 10, 10, 20, 0, 20)}}}
+	m := orb.MultiPolygon{{moved(square, map[int]orb.Point{2: {-1, -1}})}}
+	r, err := Check(&Input{Stored: stored, Measured: Boundary{EPSG: 9210, Geometry: m}, Scale: 1000, Neighbours: []Neighbour{east, north}}, mustProfile(t, "circular-26-2024"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []NeighbourArea{{east.Key, 5}, {north.Key, 5}}; !slices.Equal(r.Gaps, want) {
+		t.Errorf("gaps: got %v, want %v", r.Gaps, want)
 	}
 }

@@ -29,7 +29,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return Boundary{}, invalidField("boundary", "not JSON: "+err.Error())
+		return Boundary{}, invalidField("boundary", "not GeoJSON: "+jsonReason(err))
 	}
 	var g orb.Geometry
 	switch probe.Type {
@@ -41,7 +41,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 	case "Feature":
 		f, err := geojson.UnmarshalFeature(b)
 		if err != nil {
-			return Boundary{}, invalidField("boundary", err.Error())
+			return Boundary{}, invalidField("boundary", "not a GeoJSON Feature: "+jsonReason(err))
 		}
 		bd, err := boundaryFromGeometry(f.Geometry, epsg)
 		if err != nil {
@@ -51,7 +51,7 @@ func ParseGeoJSON(b []byte, epsg int) (Boundary, error) {
 	default:
 		gg, err := geojson.UnmarshalGeometry(b)
 		if err != nil {
-			return Boundary{}, invalidField("boundary", err.Error())
+			return Boundary{}, invalidField("boundary", "not a GeoJSON geometry: "+jsonReason(err))
 		}
 		g = gg.Geometry()
 	}
@@ -66,7 +66,11 @@ func boundaryFromGeometry(g orb.Geometry, epsg int) (Boundary, error) {
 	case orb.MultiPolygon:
 		mp = t
 	default:
-		return Boundary{}, invalidField("boundary", fmt.Sprintf("want a Polygon or MultiPolygon, got %T", g))
+		name := "nothing"
+		if g != nil {
+			name = "a " + g.GeoJSONType()
+		}
+		return Boundary{}, invalidField("boundary", "want a Polygon or MultiPolygon, got "+name)
 	}
 	for pi, p := range mp {
 		for ri, r := range p {
@@ -138,8 +142,11 @@ func ParseTable(r io.Reader, epsg int) (Boundary, error) {
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.FieldsPerRecord, cr.TrimLeadingSpace = -1, true
 	rows, err := cr.ReadAll()
-	if err != nil || len(rows) < 2 {
-		return Boundary{}, invalidField("boundary", fmt.Sprintf("a coordinate table needs a header and rows (%v)", err))
+	if err != nil {
+		return Boundary{}, invalidField("table", "not a readable coordinate table: "+err.Error())
+	}
+	if len(rows) < 2 {
+		return Boundary{}, invalidField("table", "a coordinate table needs a header (point,x,y) and one row per point")
 	}
 	if len(rows[0]) == 1 && strings.Contains(rows[0][0], ";") {
 		cr := csv.NewReader(strings.NewReader(joinRows(rows)))
@@ -216,7 +223,7 @@ func (t *tableReader) num(rec []string, col string, row int, pt string) (float64
 		return 0, true
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		t.bad(row, pt, col, fmt.Sprintf("%q is not a number", s))
 		return 0, false
 	}
@@ -310,23 +317,47 @@ func (b Boundary) ToZone(epsg int) (Boundary, string, error) {
 	return out, fmt.Sprintf("the measured boundary was converted from EPSG:%d to the plot's zone EPSG:%d", b.EPSG, epsg), nil
 }
 
+// MaxVertices is the most vertices an extract may have: a re-measured
+// plot has tens, a long road plot a few hundred; beyond this the report
+// (one row per vertex and edge) would outgrow what a registrar reads and
+// what is stored with the extract.
+const MaxVertices = 2000
+
+// maxPointProblems is how many points out of range are named one by one.
+const maxPointProblems = 10
+
 // CheckBoundary returns every defect of a measured boundary, naming the
-// points: duplicate consecutive points, too few points, self-crossing
-// rings, holes outside their shell.
+// points: too many points, coordinates that are not numbers or lie outside
+// the zone's plane range (with a hint when X and Y look swapped),
+// duplicate consecutive points, too few points, self-crossing rings, holes
+// outside their shell.
 func CheckBoundary(b Boundary) error {
 	var probs []spatial.Problem
-	for pi, p := range b.Geometry {
-		for ri, r := range p {
-			for i := 0; i+1 < len(r)-1; i++ {
-				if r[i] == r[i+1] {
-					probs = append(probs, spatial.Problem{Index: -1, Feature: "point " + b.labelOr(pi, ri, i+1), Field: ringName(pi, ri),
-						Reason: fmt.Sprintf("point %s repeats the previous point %s", b.labelOr(pi, ri, i+1), b.labelOr(pi, ri, i))})
+	n := 0
+	for _, p := range b.Geometry {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	if n > MaxVertices+len(b.Geometry) {
+		return invalidField("boundary", fmt.Sprintf("%d points: an extract may have at most %d", n, MaxVertices))
+	}
+	if bd := b.Geometry.Bound(); len(b.Geometry) > 0 && math.Abs(bd.Min[0]) <= 180 && math.Abs(bd.Max[0]) <= 180 && math.Abs(bd.Min[1]) <= 90 && math.Abs(bd.Max[1]) <= 90 {
+		probs = append(probs, spatial.Problem{Index: -1, Field: "boundary", Reason: "the coordinates look like longitude/latitude degrees: give VN-2000 plane metres of a TM-3 zone (a table: X northing, Y easting)"})
+		return spatial.Invalid("the measured boundary is not a valid polygon", probs)
+	}
+	probs = append(probs, b.rangeProblems()...)
+	if len(probs) == 0 {
+		for pi, p := range b.Geometry {
+			for ri, r := range p {
+				for i := 0; i+1 < len(r)-1; i++ {
+					if r[i] == r[i+1] {
+						probs = append(probs, spatial.Problem{Index: -1, Feature: "point " + b.labelOr(pi, ri, i+1), Field: ringName(pi, ri),
+							Reason: fmt.Sprintf("point %s repeats the previous point %s", b.labelOr(pi, ri, i+1), b.labelOr(pi, ri, i))})
+					}
 				}
 			}
 		}
-	}
-	if bd := b.Geometry.Bound(); len(b.Geometry) > 0 && math.Abs(bd.Min[0]) <= 180 && math.Abs(bd.Max[0]) <= 180 && math.Abs(bd.Min[1]) <= 90 && math.Abs(bd.Max[1]) <= 90 {
-		probs = append(probs, spatial.Problem{Index: -1, Field: "boundary", Reason: "the coordinates look like longitude/latitude degrees: give VN-2000 plane metres (easting, northing) of a TM-3 zone"})
 	}
 	if len(probs) == 0 {
 		for _, ge := range spatial.ValidateGeometry(b.Geometry) {
@@ -337,6 +368,42 @@ func CheckBoundary(b Boundary) error {
 		return spatial.Invalid("the measured boundary is not a valid polygon", probs)
 	}
 	return nil
+}
+
+// rangeProblems names the points that are not finite or lie outside the
+// plane range of the boundary's zone (crs.Zone.InRange), the first
+// maxPointProblems one by one.
+func (b *Boundary) rangeProblems() []spatial.Problem {
+	z, ok := crs.ZoneByEPSG(b.EPSG)
+	var probs []spatial.Problem
+	bad, swapped := 0, 0
+	for pi, p := range b.Geometry {
+		for ri, r := range p {
+			for i, pt := range r[:max(len(r)-1, 0)] {
+				e, n := pt[0], pt[1]
+				finite := !math.IsNaN(e) && !math.IsNaN(n) && !math.IsInf(e, 0) && !math.IsInf(n, 0)
+				if finite && (!ok || z.InRange(e, n)) {
+					continue
+				}
+				bad++
+				reason := "the coordinates are not finite numbers"
+				if finite {
+					reason = fmt.Sprintf("%s lies outside the plane of EPSG:%d (X northing 900000-2700000 m, Y easting 250000-750000 m)", xy([2]float64{e, n}), b.EPSG)
+					if z.InRange(n, e) {
+						swapped++
+						reason += ": X and Y look swapped (X is the northing, the larger number here; Y the easting)"
+					}
+				}
+				if bad <= maxPointProblems {
+					probs = append(probs, spatial.Problem{Index: -1, Feature: "point " + b.labelOr(pi, ri, i), Field: ringName(pi, ri), Reason: reason})
+				}
+			}
+		}
+	}
+	if bad > maxPointProblems {
+		probs = append(probs, spatial.Problem{Index: -1, Field: "boundary", Reason: fmt.Sprintf("%d points in all lie outside the zone's plane (%d look like X and Y swapped)", bad, swapped)})
+	}
+	return probs
 }
 
 func (b *Boundary) labelOr(pi, ri, i int) string {
@@ -351,6 +418,15 @@ func ringName(pi, ri int) string {
 		return fmt.Sprintf("boundary part %d shell", pi+1)
 	}
 	return fmt.Sprintf("boundary part %d hole %d", pi+1, ri)
+}
+
+// jsonReason says what is wrong with a JSON value without Go type names.
+func jsonReason(err error) string {
+	p := JSONProblem(err)
+	if p.Field != "" && p.Field != "body" {
+		return p.Field + ": " + p.Reason
+	}
+	return p.Reason
 }
 
 func invalidField(field, reason string) error {

@@ -129,3 +129,29 @@ func TestToZone(t *testing.T) {
 		t.Errorf("EPSG:4326: got %v, want invalid", err)
 	}
 }
+
+// Bad GeoJSON is explained without Go type names or <nil>.
+func TestParseGeoJSONMessages(t *testing.T) {
+	for _, b := range []string{
+		`{"type": "Polygon", "coordinates": "x"}`,
+		`{"type": "Point", "coordinates": [600000, 1192000]}`,
+		`{"type": "Feature", "geometry": null, "properties": {}}`,
+		`{"type": "Polygon", "coordinates": [[["a", 1]]]}`,
+		`[1, 2`,
+	} {
+		_, err := ParseGeoJSON([]byte(b), 9210)
+		if err == nil {
+			t.Errorf("%s: no error", b)
+			continue
+		}
+		msg := err.Error()
+		for _, p := range spatial.ProblemsOf(err) {
+			msg += " " + p.Reason
+		}
+		for _, bad := range []string{"<nil>", "orb.", "float64", "Go value", "Go struct", "%!"} {
+			if strings.Contains(msg, bad) {
+				t.Errorf("%s: message holds %q: %s", b, bad, msg)
+			}
+		}
+	}
+}

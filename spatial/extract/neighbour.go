@@ -39,18 +39,13 @@ func (c *checker) neighbours() error {
 	mb := c.in.Measured.Geometry.Bound()
 	reach := mb.Union(c.in.Stored.Geometry.Bound()).Pad(touchDist)
 	ms := overlay.NewShape(c.in.Measured.Geometry, o)
-	var g *gaps
+	var near []Neighbour
 	for _, n := range c.in.Neighbours {
 		nb := n.Geometry.Bound()
 		if n.Key == c.in.Stored.Key || !nb.Intersects(reach) {
 			continue
 		}
-		if g == nil { // the left-out parts, once some neighbour is near
-			var err error
-			if g, err = c.leftOut(o, ms); err != nil {
-				return err
-			}
-		}
+		near = append(near, n)
 		// The overlap cannot exceed the overlap of the bounds: a neighbour
 		// touching at a corner needs no overlay.
 		if overlay.BoundOverlap(nb, mb) > MinNeighbourArea {
@@ -62,12 +57,21 @@ func (c *checker) neighbours() error {
 				c.r.Overlaps = append(c.r.Overlaps, NeighbourArea{Key: n.Key, Area: round4(a)})
 			}
 		}
-		a, err := g.against(n.Geometry)
-		if err != nil {
-			return err
-		}
-		if a > MinNeighbourArea {
-			c.r.Gaps = append(c.r.Gaps, NeighbourArea{Key: n.Key, Area: round4(a)})
+	}
+	if len(near) == 0 {
+		return nil
+	}
+	g, err := c.leftOut(o, ms)
+	if err != nil {
+		return err
+	}
+	areas, err := g.attribute(near)
+	if err != nil {
+		return err
+	}
+	for i, n := range near {
+		if areas[i] > MinNeighbourArea {
+			c.r.Gaps = append(c.r.Gaps, NeighbourArea{Key: n.Key, Area: round4(areas[i])})
 		}
 	}
 	return nil

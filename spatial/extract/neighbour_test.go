@@ -121,8 +121,9 @@ func TestSettled(t *testing.T) {
 }
 
 // overlayNeighbours is the neighbour check as it was before SharedArea:
-// an overlay for every overlap and for the gaps, and every neighbour edge
-// measured. It is the oracle of TestNeighboursAsOverlay.
+// an overlay for every overlap and for the gaps (shared among the
+// neighbours by length, issue 14). It is the oracle of
+// TestNeighboursAsOverlay.
 func overlayNeighbours(in *Input) (overlaps, gaps []NeighbourArea, err error) {
 	o := in.Stored.Geometry[0][0][0]
 	mb := in.Measured.Geometry.Bound()
@@ -133,6 +134,7 @@ func overlayNeighbours(in *Input) (overlaps, gaps []NeighbourArea, err error) {
 		return nil, nil, err
 	}
 	pieces := goneParts(gone, o)
+	var near []Neighbour
 	for _, n := range in.Neighbours {
 		nb := n.Geometry.Bound()
 		if n.Key == in.Stored.Key || !nb.Intersects(reach) {
@@ -147,30 +149,20 @@ func overlayNeighbours(in *Input) (overlaps, gaps []NeighbourArea, err error) {
 				overlaps = append(overlaps, NeighbourArea{Key: n.Key, Area: round4(a)})
 			}
 		}
-		if a := overlayGapAgainst(pieces, n.Geometry); a > MinNeighbourArea {
-			gaps = append(gaps, NeighbourArea{Key: n.Key, Area: round4(a)})
+		near = append(near, n)
+	}
+	// Gaps: the overlay's pieces shared among the neighbours by length.
+	segs, bounds := make([][]segment, len(near)), make([]orb.Bound, len(near))
+	for i, n := range near {
+		segs[i], bounds[i] = appendSegments(nil, n.Geometry), n.Geometry.Bound().Pad(touchDist)
+	}
+	areas, _ := shareByLength(pieces, appendSegments(nil, in.Stored.Geometry), segs, bounds)
+	for i, n := range near {
+		if areas[i] > MinNeighbourArea {
+			gaps = append(gaps, NeighbourArea{Key: n.Key, Area: round4(areas[i])})
 		}
 	}
 	return overlaps, gaps, nil
-}
-
-func overlayGapAgainst(pieces []gonePart, n orb.MultiPolygon) float64 {
-	nb := n.Bound().Pad(touchDist)
-	var a float64
-	for _, p := range pieces {
-		if !p.bound.Intersects(nb) {
-			continue
-		}
-		for i := 0; i+1 < len(p.pts); i++ {
-			u, v := p.pts[i], p.pts[i+1]
-			mid := orb.Point{(u[0] + v[0]) / 2, (u[1] + v[1]) / 2}
-			if u != v && boundaryDist(u, n) < touchDist && boundaryDist(v, n) < touchDist && boundaryDist(mid, n) < touchDist {
-				a += p.area
-				break
-			}
-		}
-	}
-	return a
 }
 
 // jitterGeometry moves every vertex by up to r metres in each direction

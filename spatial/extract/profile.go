@@ -70,6 +70,28 @@ type Profile struct {
 	// BoundaryChangeOfLimit: a difference above this many limits is not
 	// taken for a measurement error.
 	BoundaryChangeOfLimit float64 `json:"boundary_change_of_limit"`
+	// AgriculturalCategories are the land-use categories (landuse.csv) of
+	// a plot's main code that may take the agricultural allowances.
+	AgriculturalCategories []string `json:"agricultural_categories"`
+	// LegalAreaRule is what the law does when the measured area differs
+	// from the certificate's, shown next to that difference.
+	LegalAreaRule *Citation `json:"legal_area_rule,omitempty"`
+}
+
+// Citation is a rule in plain words with where it comes from.
+type Citation struct {
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+// AllowsAgricultural reports whether a plot with these land-use codes
+// (main purpose first) may take the agricultural allowances.
+func (p *Profile) AllowsAgricultural(codes []string) bool {
+	if len(codes) == 0 {
+		return false
+	}
+	lu, ok := spatial.LookupLandUse(codes[0])
+	return ok && slices.Contains(p.AgriculturalCategories, lu.Category)
 }
 
 // Allowance multiplies a limit for agricultural land at some scales.
@@ -184,6 +206,9 @@ func ParseProfile(b []byte) (*Profile, error) {
 	case RoundFloor, RoundCeil, RoundExact:
 	default:
 		return nil, fmt.Errorf("extract: profile %s: rounding %q: want floor, ceil or exact", p.Name, p.Rounding)
+	}
+	if len(p.AgriculturalCategories) == 0 {
+		return nil, fmt.Errorf("extract: profile %s: agricultural_categories is empty", p.Name)
 	}
 	if (p.Edge == nil) == (p.EdgeTable == nil) {
 		return nil, fmt.Errorf("extract: profile %s: want exactly one of edge and edge_table", p.Name)

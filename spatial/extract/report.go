@@ -12,27 +12,34 @@ import (
 // Report is the outcome of a check, kept with the extract and shown to the
 // registrar. Lengths are metres, areas m², on the plane of EPSG.
 type Report struct {
-	Plot          spatial.PlotKey   `json:"plot"`
-	PlotVersion   int               `json:"plot_version"`
-	EPSG          int               `json:"epsg"`
-	Profile       string            `json:"profile"`
-	Rounding      Rounding          `json:"rounding"`
-	Scale         int               `json:"scale"`
-	Agricultural  bool              `json:"agricultural"`
-	PositionLimit float64           `json:"position_limit"`
-	Verdict       Verdict           `json:"verdict"`
-	Reasons       []string          `json:"reasons"`
-	Failing       []string          `json:"failing,omitempty"`
-	Notes         []string          `json:"notes,omitempty"`
-	Edges         []EdgeRow         `json:"edges"`
-	StatedEdges   []StatedEdgeRow   `json:"stated_edges,omitempty"`
-	Vertices      []VertexRow       `json:"vertices"`
-	Unmatched     []Unmatched       `json:"unmatched,omitempty"`
-	Area          AreaCheck         `json:"area"`
-	NearLimit     NearLimitCheck    `json:"near_limit"`
-	Systematic    []SystematicError `json:"systematic,omitempty"`
-	Overlaps      []NeighbourArea   `json:"overlaps,omitempty"`
-	Gaps          []NeighbourArea   `json:"gaps,omitempty"`
+	Plot          spatial.PlotKey `json:"plot"`
+	PlotVersion   int             `json:"plot_version"`
+	EPSG          int             `json:"epsg"`
+	Profile       string          `json:"profile"`
+	Rounding      Rounding        `json:"rounding"`
+	Scale         int             `json:"scale"`
+	Agricultural  bool            `json:"agricultural"`
+	PositionLimit float64         `json:"position_limit"`
+	Verdict       Verdict         `json:"verdict"`
+	Reasons       []string        `json:"reasons"`
+	Failing       []string        `json:"failing,omitempty"`
+	Notes         []string        `json:"notes,omitempty"`
+	Edges         []EdgeRow       `json:"edges"`
+	StatedEdges   []StatedEdgeRow `json:"stated_edges,omitempty"`
+	Vertices      []VertexRow     `json:"vertices"`
+	Unmatched     []Unmatched     `json:"unmatched,omitempty"`
+	// Reconnected lists measured edges that join two stored vertices the
+	// stored boundary does not join (points in another order).
+	Reconnected []Reconnection    `json:"reconnected,omitempty"`
+	Area        AreaCheck         `json:"area"`
+	NearLimit   NearLimitCheck    `json:"near_limit"`
+	Systematic  []SystematicError `json:"systematic,omitempty"`
+	Overlaps    []NeighbourArea   `json:"overlaps,omitempty"`
+	Gaps        []NeighbourArea   `json:"gaps,omitempty"`
+	// Overrides are the plot facts the extract departs from (another scale
+	// than the sheet's, the agricultural allowance on other land), each
+	// with the reason the surveyor stated.
+	Overrides []Override `json:"overrides,omitempty"`
 	// Measured is the checked boundary on the plane of EPSG: what an
 	// accepted extract stores as the plot's new geometry.
 	Measured orb.MultiPolygon `json:"measured_geometry"`
@@ -84,31 +91,61 @@ type VertexRow struct {
 	Pass         bool       `json:"pass"`
 }
 
-// Unmatched is a vertex only one side has. Collinear ones (within the
-// position limit of the other boundary) are harmless: an edge split or
-// merged.
+// Unmatched is a vertex only one side has. It is checked like a matched
+// vertex, by its distance to the other boundary: within the position
+// limit it is a check like any other (Collinear: an edge split or merged;
+// it counts in the 90-100 % rule); beyond, it fails as a moved corner
+// with the same thresholds.
 type Unmatched struct {
 	Side      string     `json:"side"` // "stored" or "measured"
 	Vertex    string     `json:"vertex"`
 	XY        [2]float64 `json:"en"`
 	Distance  float64    `json:"distance_to_other_boundary"`
+	Allowed   float64    `json:"allowed"`
+	Ratio     float64    `json:"ratio"` // distance / allowed
 	Collinear bool       `json:"collinear"`
 }
 
-// AreaCheck compares the areas.
+// Reconnection is a measured edge between points whose stored vertices
+// are not neighbours on the stored boundary.
+type Reconnection struct {
+	FromPoint string `json:"from_point"` // measured point numbers
+	ToPoint   string `json:"to_point"`
+	From      int    `json:"from"` // their stored vertices
+	To        int    `json:"to"`
+}
+
+// Override is a plot fact the extract departs from, with its reason.
+type Override struct {
+	Field    string `json:"field"`    // "scale" or "agricultural"
+	Declared string `json:"declared"` // what the extract says
+	Plot     string `json:"plot"`     // what the plot's records say
+	Reason   string `json:"reason"`
+}
+
+// AreaCheck compares the areas. The tolerance is judged against the area
+// of the stored map geometry (the same map the points are compared with);
+// the legal area on the certificate is compared for information only:
+// what happens to a difference is the registrar's decision (LegalRule).
 type AreaCheck struct {
-	Legal      float64 `json:"legal"`    // from legal papers; 0 unknown
-	Stored     float64 `json:"stored"`   // computed from the stored geometry
-	Measured   float64 `json:"measured"` // from the measured coordinates, rounded to 0.1
-	Stated     float64 `json:"stated"`   // as the surveyor states it; 0 not stated
-	Reference  string  `json:"reference"`
-	Difference float64 `json:"difference"` // measured - reference
+	Legal      float64 `json:"legal"`      // from legal papers; 0 unknown
+	Stored     float64 `json:"stored"`     // computed from the stored geometry
+	Measured   float64 `json:"measured"`   // from the measured coordinates, rounded to 0.1
+	Stated     float64 `json:"stated"`     // as the surveyor states it; 0 not stated
+	Reference  string  `json:"reference"`  // always "stored": the map geometry
+	Difference float64 `json:"difference"` // measured - stored
 	// MeasuredMinusStored and StatedMinusMeasured are the other differences.
 	MeasuredMinusStored float64 `json:"measured_minus_stored"`
 	StatedMinusMeasured float64 `json:"stated_minus_measured"`
 	Allowed             float64 `json:"allowed"`
 	Judged              bool    `json:"judged"` // false: the profile has no area limit
 	Pass                bool    `json:"pass"`
+	// MeasuredMinusLegal is measured - legal (0 when the legal area is
+	// unknown); information for the registrar, never a failed check.
+	MeasuredMinusLegal float64 `json:"measured_minus_legal"`
+	// LegalRule says what the law does with such a difference, with its
+	// source (the profile's legal_area_rule); empty when there is none.
+	LegalRule string `json:"legal_rule,omitempty"`
 }
 
 // NearLimitCheck is the art. 7 rule: errors between 90 % and 100 % of the

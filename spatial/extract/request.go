@@ -1,16 +1,24 @@
 package extract
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"reflect"
 	"strings"
+
+	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
 	"cadastre/spatial/crs"
 	"cadastre/spatial/grid"
 )
 
-// Request is a submitted extract as the API and the CLI receive it.
+// Request is a submitted extract as the API and the CLI receive it
+// (docs/examples/extract-submission.json is a complete one). The plot is
+// {"unit": "27002", "sheet": 2, "plot": 458} or "27002/2/458".
 type Request struct {
 	Plot         spatial.PlotKey `json:"plot"`
 	Scale        json.RawMessage `json:"scale"` // "1:1000", "1000" or 1000
@@ -23,6 +31,98 @@ type Request struct {
 	// coordinate table (point,x,y[,part,ring,length]). Exactly one.
 	Boundary json.RawMessage `json:"boundary,omitempty"`
 	Table    string          `json:"table,omitempty"`
+	// ScaleReason and AgriculturalReason let an extract depart from the
+	// plot's records (another scale than its sheet's, the agricultural
+	// allowance on land recorded otherwise); the report shows them.
+	ScaleReason        string `json:"scale_reason,omitempty"`
+	AgriculturalReason string `json:"agricultural_reason,omitempty"`
+}
+
+// UnmarshalJSON reads a request strictly (an unknown field is an error,
+// so a misspelt "stated_area" cannot pass silently) and takes the plot
+// key as an object or as "unit/sheet/plot".
+func (q *Request) UnmarshalJSON(b []byte) error {
+	type plain Request // without this method
+	var w struct {
+		plain
+		Plot json.RawMessage `json:"plot"`
+	}
+	if err := DecodeStrict(b, &w); err != nil {
+		return err
+	}
+	*q = Request(w.plain)
+	if len(w.Plot) == 0 || string(w.Plot) == "null" {
+		return nil
+	}
+	var text string
+	if json.Unmarshal(w.Plot, &text) == nil {
+		k, err := spatial.ParsePlotKey(text)
+		if err != nil {
+			return spatial.Invalid("bad extract request", []spatial.Problem{{Index: -1, Field: "plot", Reason: err.Error()}})
+		}
+		q.Plot = k
+		return nil
+	}
+	var k spatial.PlotKey
+	if err := DecodeStrict(w.Plot, &k); err != nil {
+		return spatial.Invalid("bad extract request", []spatial.Problem{{Index: -1, Field: "plot", Reason: `want "unit/sheet/plot" or {"unit": "27002", "sheet": 2, "plot": 458}`}})
+	}
+	q.Plot = k
+	return nil
+}
+
+// DecodeStrict decodes one JSON value into v, refusing unknown fields and
+// trailing data, and explains a failure in the request's own terms (the
+// field and what it should hold, no Go type names).
+func DecodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON value")
+	}
+	if err == nil {
+		return nil
+	}
+	if spatial.KindOf(err) == spatial.KindInvalid {
+		return err
+	}
+	return spatial.Invalid("bad request body", []spatial.Problem{JSONProblem(err)})
+}
+
+// JSONProblem turns an encoding/json error into a Problem naming the field.
+func JSONProblem(err error) spatial.Problem {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		return spatial.Problem{Index: -1, Field: te.Field, Reason: fmt.Sprintf("got a JSON %s, want %s", te.Value, jsonKind(te.Type.Kind()))}
+	case errors.As(err, &se):
+		return spatial.Problem{Index: -1, Field: "body", Reason: fmt.Sprintf("not valid JSON at byte %d", se.Offset)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return spatial.Problem{Index: -1, Field: f, Reason: "unknown field (misspelt?)"}
+	case errors.Is(err, io.EOF):
+		return spatial.Problem{Index: -1, Field: "body", Reason: "empty body: want a JSON object"}
+	default:
+		return spatial.Problem{Index: -1, Field: "body", Reason: strings.TrimPrefix(err.Error(), "json: ")}
+	}
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Float32, reflect.Float64, reflect.Int, reflect.Int64, reflect.Int32:
+		return "a number"
+	}
+	return "another kind of value"
 }
 
 // Settings are the checked plain fields of a request.
@@ -41,7 +141,7 @@ func (q *Request) Check() (Settings, error) {
 		probs = append(probs, spatial.Problem{Index: -1, Field: field, Reason: fmt.Sprintf(format, args...)})
 	}
 	if !q.Plot.Valid() {
-		bad("plot", "want {\"unit\": 5-digit code, \"sheet\": n, \"plot\": n}, got %s", q.Plot)
+		bad("plot", `want "unit/sheet/plot" or {"unit": 5-digit code, "sheet": n, "plot": n}, got %s`, q.Plot)
 	}
 	sc, err := grid.ParseScale(strings.Trim(string(q.Scale), `"`))
 	if err != nil {
@@ -97,9 +197,98 @@ func (q *Request) Input(st Settings, stored *spatial.Plot, neighbours []Neighbou
 	if err != nil {
 		return nil, err
 	}
-	in := &Input{Stored: stored, Measured: b, Scale: st.Scale, Agricultural: q.Agricultural, StatedArea: q.StatedArea, Neighbours: neighbours}
+	if probs := b.rangeProblems(); note != "" && len(probs) > 0 {
+		return nil, spatial.Invalid(note+", where it lies outside the zone's plane", probs)
+	}
+	in := &Input{Stored: stored, Measured: b, Scale: st.Scale, Agricultural: q.Agricultural, StatedArea: q.StatedArea, Neighbours: neighbours,
+		ScaleReason: q.ScaleReason, AgriculturalReason: q.AgriculturalReason}
 	if note != "" {
 		in.Notes = []string{note}
 	}
 	return in, nil
+}
+
+// Validate is the whole check of a submitted extract, the one path of
+// POST /api/v1/extracts and `cadastre validate`: parse and check the
+// boundary, convert its zone, hold it to the plot's records (its sheet's
+// scale, its land use) and compare it with the plot and, when neighbours
+// is not nil, with the plots it returns around the measured boundary.
+func (q *Request) Validate(st Settings, stored *spatial.Plot, sheetScale grid.Scale, neighbours func(measured orb.MultiPolygon) ([]Neighbour, error)) (*Report, error) {
+	in, err := q.Input(st, stored, nil)
+	if err != nil {
+		return nil, err
+	}
+	in.SheetScale = sheetScale
+	if neighbours != nil {
+		if in.Neighbours, err = neighbours(in.Measured.Geometry); err != nil {
+			return nil, err
+		}
+	}
+	return Check(in, st.Profile)
+}
+
+// MaxReportBytes bounds a stored report. MaxVertices keeps a real report
+// well below it; the bound is what the stores can rely on.
+const MaxReportBytes = 2 << 20
+
+// Marshal encodes the report for storing: KindInvalid when it would
+// exceed MaxReportBytes.
+func (r *Report) Marshal() ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, spatial.Wrap(spatial.KindInternal, err, "extract: encoding the report")
+	}
+	if len(b) > MaxReportBytes {
+		return nil, invalidField("boundary", fmt.Sprintf("the report of this boundary would take %d bytes, more than the %d stored with an extract: split the submission", len(b), MaxReportBytes))
+	}
+	return b, nil
+}
+
+// CheckText refuses a JSON body holding a NUL character in any string
+// (written \u0000): PostgreSQL cannot store it in text or jsonb, and no
+// point number, table or reason needs it. The problem names the field.
+func CheckText(raw []byte) error {
+	if !bytes.Contains(raw, []byte(`\u0000`)) && !bytes.Contains(raw, []byte{0}) {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return nil // the decoder names what is wrong
+	}
+	if path, ok := findNUL(v, ""); ok {
+		if path == "" {
+			path = "body"
+		}
+		return spatial.Invalid("bad request body", []spatial.Problem{{Index: -1, Field: path, Reason: "contains a NUL character (\\u0000)"}})
+	}
+	return nil
+}
+
+func findNUL(v any, path string) (string, bool) {
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
+	}
+	switch t := v.(type) {
+	case string:
+		return path, strings.ContainsRune(t, 0)
+	case []any:
+		for i, e := range t {
+			if p, ok := findNUL(e, fmt.Sprintf("%s[%d]", path, i)); ok {
+				return p, true
+			}
+		}
+	case map[string]any:
+		for k, e := range t {
+			if strings.ContainsRune(k, 0) {
+				return join("(a key)"), true
+			}
+			if p, ok := findNUL(e, join(k)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

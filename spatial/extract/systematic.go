@@ -91,5 +91,5 @@ func (c *checker) shiftError() (SystematicError, bool) {
 		return SystematicError{}, false
 	}
 	return SystematicError{Kind: "shift", Shift: [2]float64{round4(me), round4(mn)},
-		Detail: fmt.Sprintf("every point is shifted alike by %.3f m east, %.3f m north (%.3f m): check the zone and datum of the measurement", me, mn, size)}, true
+		Detail: fmt.Sprintf("every point is shifted alike by dX %s m, dY %s m (%s m): check the zone and datum of the measurement", signed(mn), signed(me), mm(size))}, true
 }
