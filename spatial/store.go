@@ -97,8 +97,9 @@ type Changes struct {
 	Sheets  []*Sheet  // current versions of sheets inserted or changed
 }
 
-// ChangeFeed is implemented by stores that several service instances share
-// (PostGIS): every committed write has a sequence number, announced to
+// ChangeFeed is implemented by stores that several processes share (PostGIS
+// instances; a GeoPackage file that a server holds and `cadastre ingest`
+// writes): every committed write has a sequence number, announced to
 // listeners, and anyone can fetch what changed after a number it knows.
 type ChangeFeed interface {
 	// LatestSeq returns the sequence of the last committed write.

@@ -156,8 +156,7 @@ func ingestFiles(ctx context.Context, store spatial.Store, names []string, f ing
 		return nil, err
 	}
 	// Untracked: this process keeps no read model; a serve process on the
-	// same PostGIS follows the change feed, and one on the same GeoPackage
-	// rebuilds at start.
+	// same PostGIS or GeoPackage follows the store's change feed.
 	change := spatial.Change{By: f.by, Reason: f.reason, Source: strings.Join(sources, "; "), Untracked: true}
 	if change.By == "" {
 		change.By = osUser()

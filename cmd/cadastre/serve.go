@@ -161,13 +161,14 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-// follow keeps the read model current with writes of other instances
-// sharing the store (PostGIS LISTEN/NOTIFY), until ctx ends.
-// onApply receives what each catch-up changed (tile invalidation).
+// follow keeps the read model current with writes of other processes
+// sharing the store (PostGIS LISTEN/NOTIFY; a GeoPackage's PRAGMA
+// data_version, polled), until ctx ends. onApply receives what each
+// catch-up changed (tile invalidation).
 func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
 	feed, ok := store.(spatial.ChangeFeed)
 	if !ok {
-		return // one instance per GeoPackage file: its own writes are applied as they happen
+		return // no feed: only this instance's own writes are applied
 	}
 	if t, err := ix.CatchUp(ctx, feed); err != nil {
 		log.Error("index: catch-up after build failed", "err", err)

@@ -120,6 +120,13 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 	if err := registerAttributes(ctx, tx, "tokens", tokensDescription); err != nil {
 		return err
 	}
+	zones, err := zonesInUse(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := createChangeSeqIndexes(ctx, tx, zones); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 

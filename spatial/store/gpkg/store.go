@@ -17,7 +17,8 @@
 //
 // A write is one SQLite transaction (Begin), which a large file feeds in
 // chunks; nothing is visible or stored before Commit, and a crash loses
-// the whole transaction, never part of it.
+// the whole transaction, never part of it. The file is a change feed
+// (feed.go): a server holding it sees what another process commits.
 package gpkg
 
 import (
