@@ -55,7 +55,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		log.Warn("the map page will not work", "err", err) // the API does not need it
 	}
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
+	spoolDir := cfg.SpoolDir
+	if spoolDir == "" {
+		spoolDir = api.DefaultSpoolDir()
+	}
+	if _, err := api.CleanSpool(spoolDir, log); err != nil {
+		log.Warn("cannot clean the spool directory", "dir", spoolDir, "err", err) // uploads will say if it is unusable
+	}
+	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, SpoolDir: spoolDir,
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
 	srv := &http.Server{
 		Handler:           handler,
