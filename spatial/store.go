@@ -113,6 +113,15 @@ type ChangeFeed interface {
 	Subscribe(ctx context.Context, fn func(seq int64)) error
 }
 
+// OutsideEdits is implemented by stores whose data other programs may
+// edit in place, bypassing the change log (a GeoPackage open in QGIS):
+// such an edit has no version and no change sequence, so a ChangeFeed
+// cannot carry it, and a read model must compare itself with the store.
+type OutsideEdits interface {
+	// WatchEdits calls fn each time it notices such an edit, until ctx ends.
+	WatchEdits(ctx context.Context, fn func()) error
+}
+
 // Tokens is implemented by stores that keep API tokens (only their hash).
 type Tokens interface {
 	CreateToken(ctx context.Context, t *Token) error

@@ -85,6 +85,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			return
 		}
+		go reconcileOutsideEdits(ctx, ix, store, tc.Invalidate, log)
 		follow(ctx, ix, store, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
@@ -185,6 +186,31 @@ func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply f
 	log.Info("following the change feed")
 	if err := ix.Follow(ctx, feed, onApply, log); err != nil && ctx.Err() == nil {
 		log.Error("change feed stopped", "err", err)
+	}
+}
+
+// reconcileOutsideEdits compares the read model with the store each time
+// the store notices an edit made in place by another program (a
+// GeoPackage edited in QGIS: no version, no change sequence), until ctx
+// ends; onApply receives what changed (tile invalidation).
+func reconcileOutsideEdits(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
+	ed, ok := store.(spatial.OutsideEdits)
+	if !ok {
+		return
+	}
+	err := ed.WatchEdits(ctx, func() {
+		start := time.Now()
+		t, err := ix.Reconcile(ctx, store)
+		if err != nil {
+			log.Error("read model: reconciling with an edit made outside cadastre failed", "err", err)
+			return
+		}
+		onApply(t)
+		log.Warn("the store was edited outside cadastre (no version, no history); the read model follows it",
+			"plots", len(t), "took", time.Since(start).Round(time.Millisecond))
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("watching for outside edits stopped", "err", err)
 	}
 }
 

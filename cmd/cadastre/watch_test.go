@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"cadastre/sampledata"
 	"cadastre/spatial/crs"
 	"cadastre/spatial/grid"
 )
@@ -65,6 +67,10 @@ func TestServeSeesCLIIngestIntoItsGeoPackage(t *testing.T) {
 		_, after := httpGet(t, tile)
 		if code == http.StatusOK && strings.Contains(string(found), `"sheet":900`) && !bytes.Equal(before, after) {
 			t.Logf("the server saw the CLI ingest after %v", time.Since(start).Round(time.Millisecond))
+			time.Sleep(500 * time.Millisecond)
+			if strings.Contains(logs.String(), "edited outside cadastre") {
+				t.Errorf("the CLI ingest, a write with its version and change, was taken for an outside edit:\n%s", logs)
+			}
 			return
 		}
 		if time.Since(start) > 10*time.Second {
@@ -92,4 +98,58 @@ func httpGet(t *testing.T, url string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// A plot added to the served GeoPackage by GDAL's own writer (as QGIS
+// adds one: straight into plots_9210, no version, no changes row) reaches
+// the read model within a few seconds: the server notices the outside
+// edit and reconciles, and says so in its log.
+func TestServeFollowsOutsideEditOfItsGeoPackage(t *testing.T) {
+	ogr2ogr, err := exec.LookPath("ogr2ogr")
+	if err != nil {
+		msg := "ogr2ogr not found: install gdal-bin"
+		if os.Getenv("CADASTRE_REQUIRE_GDAL") != "" {
+			t.Fatal(msg + ", and CADASTRE_REQUIRE_GDAL is set")
+		}
+		fmt.Fprintf(os.Stderr, "SKIP %s: %s; set CADASTRE_REQUIRE_GDAL=1 to fail instead\n", t.Name(), msg)
+		t.Skip(msg)
+	}
+	path := filepath.Join(t.TempDir(), "cadastre.gpkg")
+	base, stop, logs := startServe(t, "--gpkg", path)
+	defer func() {
+		if err := stop(); err != nil {
+			t.Errorf("stop: %v\n%s", err, logs)
+		}
+	}()
+	b, err := sampledata.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := b.Plots[0]
+	c := p.Geometry.Bound().Center()
+	at := fmt.Sprintf("%s/api/v1/plots/at?x=%.3f&y=%.3f&crs=EPSG:9210", base, c[0], c[1])
+	newPlot := fmt.Sprintf(`"plot":%d`, p.Key.Plot+100000)
+	if _, body := httpGet(t, at); strings.Contains(string(body), newPlot) {
+		t.Fatalf("before the edit the lookup already has the copy: %s", body)
+	}
+	// A copy of the plot under another number, as a QGIS user would draw it.
+	sqlCopy := fmt.Sprintf(`SELECT geom, unit, sheet, plot + 100000 AS plot, commune, land_use, legal_area, area, address, version, valid_from,
+		changed_by, reason, source FROM plots_9210 WHERE unit = '%s' AND sheet = %d AND plot = %d`, p.Key.Unit, p.Key.Sheet, p.Key.Plot)
+	if out, err := exec.Command(ogr2ogr, "-update", "-append", path, path, "-dialect", "SQLite", "-sql", sqlCopy, "-nln", "plots_9210").CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr: %v\n%s", err, out)
+	}
+	start := time.Now()
+	for {
+		if _, body := httpGet(t, at); strings.Contains(string(body), newPlot) {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("10 s after the outside edit the lookup has no plot %d\n%s", p.Key.Plot+100000, logs)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the server followed the outside edit after %v", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(logs.String(), "edited outside cadastre") {
+		t.Errorf("the outside edit is not logged:\n%s", logs)
+	}
 }

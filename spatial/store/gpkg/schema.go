@@ -72,7 +72,8 @@ var baseSchema = []string{
   unchanged INTEGER NOT NULL DEFAULT 0,
   retired INTEGER NOT NULL DEFAULT 0,
   sheets INTEGER NOT NULL DEFAULT 0,
-  units INTEGER NOT NULL DEFAULT 0)`,
+  units INTEGER NOT NULL DEFAULT 0,
+  contents_at TEXT)`,
 	tokensDDL,
 }
 
@@ -104,6 +105,9 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	if err := addMissingColumns(ctx, tx, "tokens", tokenRevocationColumns); err != nil {
+		return err
+	}
+	if err := addMissingColumns(ctx, tx, "changes", changesColumns); err != nil {
 		return err
 	}
 	for _, row := range requiredSRS {
