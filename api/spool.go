@@ -23,8 +23,12 @@ import (
 // its file behind: CleanSpool, at the next start, removes the files of
 // processes that are gone.
 
-// DefaultSpoolDir is the spool directory when Options.SpoolDir is empty.
-func DefaultSpoolDir() string { return filepath.Join(os.TempDir(), "cadastre-spool") }
+// DefaultSpoolDir is the spool directory when Options.SpoolDir is empty:
+// one per user under the temporary directory (a directory made 0700 by
+// one user's server would refuse another's).
+func DefaultSpoolDir() string {
+	return filepath.Join(os.TempDir(), "cadastre-spool-"+strconv.Itoa(os.Getuid()))
+}
 
 const spoolPrefix = "cadastre-spool-"
 

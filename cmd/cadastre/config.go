@@ -60,7 +60,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
-	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool (CADASTRE_SPOOL_DIR)")
+	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 
