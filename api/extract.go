@@ -244,6 +244,10 @@ func (s *Server) drawing(r *http.Request) (extract.Drawing, error) {
 type DecisionRequest struct {
 	Accept *bool  `json:"accept"`
 	Reason string `json:"reason"`
+	// AllowOverlaps accepts a boundary that overlaps stored neighbours
+	// (refused with 409 otherwise); it needs a reason, recorded in the
+	// plot's new version.
+	AllowOverlaps bool `json:"allow_overlaps"`
 }
 
 // handleDecideExtract answers POST /api/v1/extracts/{id}/decision (role
@@ -266,12 +270,16 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "reason", Reason: "a rejection needs a reason"}}))
 		return
 	}
+	if err := checkAllowOverlaps(q); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	rec, err := s.loadExtract(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	d := &extract.Decision{Accept: *q.Accept, Reason: q.Reason, By: "token:" + tok.Name}
+	d := &extract.Decision{Accept: *q.Accept, Reason: q.Reason, By: "token:" + tok.Name, AllowOverlaps: q.AllowOverlaps}
 	if err := s.decide(r, rec, d); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -377,6 +385,9 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	np.Geometry, np.Version = rep.Measured, spatial.Version{}
 	np.Normalize()
 	reason := fmt.Sprintf("extract %d accepted", rec.ID)
+	if d.AllowOverlaps {
+		reason += " allowing overlaps with its neighbours"
+	}
 	if d.Reason != "" {
 		reason += ": " + d.Reason
 	}
@@ -388,6 +399,9 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	}
 	res, err := writePlot(r, wr, spatial.Change{By: d.By, Reason: reason, Source: fmt.Sprintf("extract %d", rec.ID)}, &np,
 		func(tx spatial.Tx) error {
+			if err := acceptOverlaps(r.Context(), tx, rec.Plot, d); err != nil {
+				return err
+			}
 			if txd == nil {
 				return nil
 			}

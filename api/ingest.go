@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,7 +25,7 @@ type IngestResponse struct {
 
 // handleIngest answers POST /api/v1/ingest (role admin). The body is one
 // file (GeoJSON, coordinate table or units JSON, `format=`); it is spooled
-// to a temporary file while its checksum is computed, so neither a 1 GB
+// to a file of the spool directory (api/spool.go) while its checksum is computed, so neither a 1 GB
 // upload nor a slow client is held in memory or inside a database
 // transaction; then it is ingested in one transaction.
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
@@ -44,10 +41,10 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	}
 	spool, sum, n, err := s.spool(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
+		writeErrorStatus(w, r, s.log, err, spoolStatus(err))
 		return
 	}
-	defer os.Remove(spool.Name())
+	defer s.removeSpool(spool)
 	defer spool.Close()
 	rep, err := s.ingestSpooled(r, tok, spool, sum, inputName, format, set)
 	if spatial.KindOf(err) == spatial.KindInvalid {
@@ -81,31 +78,6 @@ func (s *Server) ingestSpooled(r *http.Request, tok *spatial.Token, f *os.File, 
 	}
 	s.afterWrite(r, rep.Result)
 	return rep, nil
-}
-
-// spool copies the body to a temporary file, enforcing the size limit.
-func (s *Server) spool(r *http.Request) (*os.File, string, int64, error) {
-	f, err := os.CreateTemp("", "cadastre-ingest-*")
-	if err != nil {
-		return nil, "", 0, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(nil, r.Body, s.maxIngest))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, "", 0, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("upload larger than the limit of %d bytes", s.maxIngest), Err: errTooLarge}
-	}
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, "", 0, spatial.Wrap(spatial.KindInvalid, err, "could not read the request body")
-	}
-	return f, hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 var errTooLarge = errors.New("request body too large")

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -25,9 +26,11 @@ type Server struct {
 	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
 	tileFast  http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
 	maxIngest int64
-	onTouched []func([]index.Touched) // e.g. tile cache invalidation
-	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
-	web       fs.FS                   // the map page's files (api/web.go); nil: no page
+	spoolDir  string                   // uploads are spooled here (api/spool.go)
+	spoolOpen func() (*os.File, error) // tests only: replaces the spool file
+	onTouched []func([]index.Touched)  // e.g. tile cache invalidation
+	tiles     *tiles.Cache             // vector tiles and /metrics; nil: not served
+	web       fs.FS                    // the map page's files (api/web.go); nil: no page
 }
 
 // Options configures a Server.
@@ -36,6 +39,7 @@ type Options struct {
 	Index          *index.Index
 	Log            *slog.Logger
 	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
+	SpoolDir       string                  // where uploads are spooled; "" = DefaultSpoolDir()
 	OnTouched      []func([]index.Touched) // called after each write this instance makes
 	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
 	Web            fs.FS                   // the map page (web.FS); nil: no page
@@ -46,6 +50,9 @@ func New(o Options) *Server {
 	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web}
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
+	}
+	if s.spoolDir = o.SpoolDir; s.spoolDir == "" {
+		s.spoolDir = DefaultSpoolDir()
 	}
 	if s.log == nil {
 		s.log = slog.Default()

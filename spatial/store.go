@@ -97,8 +97,9 @@ type Changes struct {
 	Sheets  []*Sheet  // current versions of sheets inserted or changed
 }
 
-// ChangeFeed is implemented by stores that several service instances share
-// (PostGIS): every committed write has a sequence number, announced to
+// ChangeFeed is implemented by stores that several processes share (PostGIS
+// instances; a GeoPackage file that a server holds and `cadastre ingest`
+// writes): every committed write has a sequence number, announced to
 // listeners, and anyone can fetch what changed after a number it knows.
 type ChangeFeed interface {
 	// LatestSeq returns the sequence of the last committed write.
@@ -110,6 +111,15 @@ type ChangeFeed interface {
 	// calls fn with the latest sequence, so that the caller catches up with
 	// ChangesSince and misses nothing.
 	Subscribe(ctx context.Context, fn func(seq int64)) error
+}
+
+// OutsideEdits is implemented by stores whose data other programs may
+// edit in place, bypassing the change log (a GeoPackage open in QGIS):
+// such an edit has no version and no change sequence, so a ChangeFeed
+// cannot carry it, and a read model must compare itself with the store.
+type OutsideEdits interface {
+	// WatchEdits calls fn each time it notices such an edit, until ctx ends.
+	WatchEdits(ctx context.Context, fn func()) error
 }
 
 // Tokens is implemented by stores that keep API tokens (only their hash).

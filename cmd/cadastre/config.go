@@ -21,6 +21,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests
 	MaxIngestBytes  int64         // size limit of one HTTP upload
 	WebDir          string        // the map page's directory, holding node_modules (npm ci)
+	SpoolDir        string        // where HTTP uploads are spooled; "" = api.DefaultSpoolDir()
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -37,6 +38,7 @@ func (c *Config) fromEnv() {
 	str := map[string]*string{
 		"CADASTRE_ADDR": &c.Addr, "CADASTRE_DATABASE_URL": &c.DatabaseURL, "CADASTRE_GPKG": &c.GPKGPath,
 		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat, "CADASTRE_WEB_DIR": &c.WebDir,
+		"CADASTRE_SPOOL_DIR": &c.SpoolDir,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
@@ -58,6 +60,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
+	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 

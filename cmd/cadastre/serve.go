@@ -55,7 +55,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		log.Warn("the map page will not work", "err", err) // the API does not need it
 	}
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
+	spoolDir := cfg.SpoolDir
+	if spoolDir == "" {
+		spoolDir = api.DefaultSpoolDir()
+	}
+	if _, err := api.CleanSpool(spoolDir, log); err != nil {
+		log.Warn("cannot clean the spool directory", "dir", spoolDir, "err", err) // uploads will say if it is unusable
+	}
+	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, SpoolDir: spoolDir,
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
 	srv := &http.Server{
 		Handler:           handler,
@@ -78,6 +85,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			return
 		}
+		go reconcileOutsideEdits(ctx, ix, store, tc.Invalidate, log)
 		follow(ctx, ix, store, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
@@ -161,13 +169,14 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
-// follow keeps the read model current with writes of other instances
-// sharing the store (PostGIS LISTEN/NOTIFY), until ctx ends.
-// onApply receives what each catch-up changed (tile invalidation).
+// follow keeps the read model current with writes of other processes
+// sharing the store (PostGIS LISTEN/NOTIFY; a GeoPackage's PRAGMA
+// data_version, polled), until ctx ends. onApply receives what each
+// catch-up changed (tile invalidation).
 func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
 	feed, ok := store.(spatial.ChangeFeed)
 	if !ok {
-		return // one instance per GeoPackage file: its own writes are applied as they happen
+		return // no feed: only this instance's own writes are applied
 	}
 	if t, err := ix.CatchUp(ctx, feed); err != nil {
 		log.Error("index: catch-up after build failed", "err", err)
@@ -177,6 +186,31 @@ func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply f
 	log.Info("following the change feed")
 	if err := ix.Follow(ctx, feed, onApply, log); err != nil && ctx.Err() == nil {
 		log.Error("change feed stopped", "err", err)
+	}
+}
+
+// reconcileOutsideEdits compares the read model with the store each time
+// the store notices an edit made in place by another program (a
+// GeoPackage edited in QGIS: no version, no change sequence), until ctx
+// ends; onApply receives what changed (tile invalidation).
+func reconcileOutsideEdits(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
+	ed, ok := store.(spatial.OutsideEdits)
+	if !ok {
+		return
+	}
+	err := ed.WatchEdits(ctx, func() {
+		start := time.Now()
+		t, err := ix.Reconcile(ctx, store)
+		if err != nil {
+			log.Error("read model: reconciling with an edit made outside cadastre failed", "err", err)
+			return
+		}
+		onApply(t)
+		log.Warn("the store was edited outside cadastre (no version, no history); the read model follows it",
+			"plots", len(t), "took", time.Since(start).Round(time.Millisecond))
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("watching for outside edits stopped", "err", err)
 	}
 }
 

@@ -19,9 +19,16 @@ func (w *writer) startChange(ctx context.Context) error {
 	return err
 }
 
+// changesColumns are the columns of changes that files made before them
+// gain when opened. contents_at is the gpkg_contents.last_change the
+// write stamped on the tables it wrote: a last_change that no change
+// row has was written by another program (QGIS), outside the log
+// (WatchEdits).
+var changesColumns = []string{"contents_at TEXT"}
+
 func (w *writer) finishChange(ctx context.Context) error {
 	r := w.res
-	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?
-WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.seq)
+	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?,
+  contents_at = ? WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.contentsAt, w.seq)
 	return err
 }

@@ -72,7 +72,8 @@ var baseSchema = []string{
   unchanged INTEGER NOT NULL DEFAULT 0,
   retired INTEGER NOT NULL DEFAULT 0,
   sheets INTEGER NOT NULL DEFAULT 0,
-  units INTEGER NOT NULL DEFAULT 0)`,
+  units INTEGER NOT NULL DEFAULT 0,
+  contents_at TEXT)`,
 	tokensDDL,
 }
 
@@ -106,6 +107,9 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 	if err := addMissingColumns(ctx, tx, "tokens", tokenRevocationColumns); err != nil {
 		return err
 	}
+	if err := addMissingColumns(ctx, tx, "changes", changesColumns); err != nil {
+		return err
+	}
 	for _, row := range requiredSRS {
 		if err := insertSRS(ctx, tx, row...); err != nil {
 			return err
@@ -118,6 +122,13 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "tokens", tokensDescription); err != nil {
+		return err
+	}
+	zones, err := zonesInUse(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := createChangeSeqIndexes(ctx, tx, zones); err != nil {
 		return err
 	}
 	return tx.Commit()

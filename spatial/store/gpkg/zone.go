@@ -83,7 +83,7 @@ func createZone(ctx context.Context, tx *sql.Tx, epsg int, at time.Time) error {
 			}
 		}
 	}
-	return nil
+	return createChangeSeqIndexes(ctx, tx, []int{epsg})
 }
 
 // tableSQL holds the statements a write needs on one current table and
