@@ -80,7 +80,7 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 // redacted is c for the start-up log: the database password hidden.
 func (c Config) redacted() Config {
 	if c.DatabaseURL != "" {
-		c.DatabaseURL = redactURL(c.DatabaseURL)
+		c.DatabaseURL = redactDSN(c.DatabaseURL)
 	}
 	return c
 }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -115,9 +114,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (spatial.Store
 	if cfg.DatabaseURL != "" {
 		s, err := postgis.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
-			return nil, fmt.Errorf("open PostGIS %s: %w", redactURL(cfg.DatabaseURL), err)
+			return nil, scrubError(fmt.Errorf("open PostGIS %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
 		}
-		log.Info("store: PostGIS", "url", redactURL(cfg.DatabaseURL))
+		log.Info("store: PostGIS", "url", redactDSN(cfg.DatabaseURL))
 		return s, nil
 	}
 	s, err := gpkg.Open(ctx, cfg.GPKGPath)
@@ -150,15 +149,6 @@ func loadSampleIfEmpty(ctx context.Context, store spatial.Store, log *slog.Logge
 	}
 	log.Info("loaded the sample commune into the empty store", "plots", res.Inserted, "sheets", res.Sheets, "units", res.Units, "took", time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// redactURL hides the password of a connection URL.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // follow keeps the read model current with writes of other instances
