@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -69,15 +70,44 @@ func (s *Server) routes() {
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
 	s.tileRoutes(r)
 	s.webRoutes(r)
+	// gorilla/mux 1.8 loses a method mismatch inside a subrouter (a later
+	// route's prefix matcher clears it) and answers 404; so the not-found
+	// handler asks whether another method would have matched.
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(s.allowed(r)) > 0 {
+			s.handleMethodNotAllowed(w, r)
+			return
+		}
 		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := Problem{Type: "urn:cadastre:problem:method_not_allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path}
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(p.Status)
-		writeJSONBody(w, p)
-	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.handleMethodNotAllowed)
+}
+
+// methods are those an Allow header may list.
+var methods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// handleMethodNotAllowed answers 405 with the Allow header RFC 9110
+// section 15.5.6 asks for: the methods some route takes on this path.
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", strings.Join(s.allowed(r), ", "))
+	p := Problem{Type: "urn:cadastre:problem:method_not_allowed", Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, Detail: r.Method + " is not allowed on " + r.URL.Path}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	writeJSONBody(w, p)
+}
+
+// allowed returns the methods the router takes on the request's path.
+func (s *Server) allowed(r *http.Request) []string {
+	var out []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil && match.Route != nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ServeHTTP implements http.Handler. The hot routes, the point lookup and
