@@ -4,8 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -64,3 +68,94 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 }
 
 func writeJSONBody(w http.ResponseWriter, v any) { _ = json.NewEncoder(w).Encode(v) }
+
+// baseURL is the scheme and host of absolute URLs the service writes
+// (TileJSON's tile URLs): the configured public URL; without one, the
+// address the request arrived on (the listener's, never the client's Host
+// header, which anyone can set). Only a request from a trusted proxy may
+// name another with X-Forwarded-Proto and X-Forwarded-Host.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.fromTrustedProxy(r) {
+		if host := firstValue(r.Header.Get("X-Forwarded-Host")); validHost(host) {
+			scheme := "http"
+			if strings.EqualFold(firstValue(r.Header.Get("X-Forwarded-Proto")), "https") {
+				scheme = "https"
+			}
+			return scheme + "://" + host
+		}
+	}
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return scheme + "://" + a.String()
+	}
+	return scheme + "://localhost"
+}
+
+// fromTrustedProxy reports whether the request's peer is a configured
+// trusted proxy, whose X-Forwarded-* headers are then believed.
+func (s *Server) fromTrustedProxy(r *http.Request) bool {
+	if len(s.trustedProxies) == 0 {
+		return false
+	}
+	ip, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.trustedProxies {
+		if p.Contains(ip.Addr().Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr is the address failed logins are counted by: the peer, or
+// the last address a trusted proxy appended to X-Forwarded-For (the one
+// it saw; earlier ones the client may have written).
+func (s *Server) clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		host = ap.Addr().Unmap().String()
+	}
+	if s.fromTrustedProxy(r) {
+		xff := r.Header.Values("X-Forwarded-For")
+		if len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
+				return a.Unmap().String()
+			}
+		}
+	}
+	return host
+}
+
+func firstValue(h string) string {
+	v, _, _ := strings.Cut(h, ",")
+	return strings.TrimSpace(v)
+}
+
+// validHost accepts a host[:port] with nothing a URL could be bent with.
+func validHost(h string) bool {
+	if h == "" || strings.ContainsAny(h, "/\\@?# \t\"'<>") {
+		return false
+	}
+	u, err := url.Parse("http://" + h)
+	return err == nil && u.Host == h
+}
+
+// ParsePublicURL checks a configured public base URL: http or https, a
+// host, no path, query or user info. The trailing slash is dropped.
+func ParsePublicURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public URL %q: want http(s)://host[:port] with no path", s)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}

@@ -1,8 +1,18 @@
 package api_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
 	"testing"
+
+	"cadastre/api"
+	"cadastre/sampledata"
+	"cadastre/spatial/index"
+	"cadastre/tiles"
 )
 
 // TestWrongMethod405: a wrong method on a route answers 405 with the
@@ -36,6 +46,96 @@ func TestWrongMethod405(t *testing.T) {
 	for _, p := range []string{"/api/v1/nothing", "/api/v1/plots/79/7"} {
 		if resp, _ := fetch(t, http.MethodPost, srv.URL+p); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Allow") != "" {
 			t.Errorf("POST %s: got %d Allow %q, want 404 without Allow", p, resp.StatusCode, resp.Header.Get("Allow"))
+		}
+	}
+}
+
+// tileServerWith is tileServer's server with options changed by opt.
+func tileServerWith(t *testing.T, opt func(*api.Options)) *httptest.Server {
+	t.Helper()
+	b, err := sampledata.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := index.New()
+	if _, err := ix.Build(context.Background(), batchSource{b}, discardLog()); err != nil {
+		t.Fatal(err)
+	}
+	tc, err := tiles.NewCache(ix, tiles.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := api.Options{Index: ix, Tiles: tc, Log: discardLog()}
+	opt(&o)
+	srv := httptest.NewServer(api.New(o))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// tileJSONURL fetches /tiles/plots.json with the headers and returns its
+// tile URL.
+func tileJSONURL(t *testing.T, srv *httptest.Server, host string, hdr ...string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/tiles/plots.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tj tiles.TileJSON
+	if err := json.NewDecoder(resp.Body).Decode(&tj); err != nil || resp.StatusCode != 200 || len(tj.Tiles) != 1 {
+		t.Fatalf("TileJSON: %d %v %+v", resp.StatusCode, err, tj)
+	}
+	return tj.Tiles[0]
+}
+
+// TestTileJSONHostileHost: the tile URL comes from the configured public
+// URL or the listener, never from a client's Host or X-Forwarded-*
+// headers, unless the peer is a configured trusted proxy. Before, a
+// request with Host: evil.example got tiles from evil.example.
+func TestTileJSONHostileHost(t *testing.T) {
+	hostile := []string{"X-Forwarded-Host", "evil.example", "X-Forwarded-Proto", "https"}
+	plain := tileServerWith(t, func(*api.Options) {})
+	if got := tileJSONURL(t, plain, "evil.example", hostile...); !strings.HasPrefix(got, plain.URL+"/tiles/plots/") {
+		t.Errorf("no public URL, hostile headers: tile URL %q, want it on the listener %s", got, plain.URL)
+	}
+	public := tileServerWith(t, func(o *api.Options) { o.PublicURL = "https://cadastre.example.gov.vn" })
+	if got := tileJSONURL(t, public, "evil.example", hostile...); !strings.HasPrefix(got, "https://cadastre.example.gov.vn/tiles/plots/") {
+		t.Errorf("public URL, hostile headers: tile URL %q, want it on the public URL", got)
+	}
+	// A proxy elsewhere is not this peer: its headers are not believed.
+	elsewhere := tileServerWith(t, func(o *api.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} })
+	if got := tileJSONURL(t, elsewhere, "evil.example", hostile...); !strings.HasPrefix(got, elsewhere.URL+"/") {
+		t.Errorf("untrusted peer: tile URL %q, want it on the listener", got)
+	}
+	proxied := tileServerWith(t, func(o *api.Options) {
+		o.PublicURL = "https://cadastre.example.gov.vn"
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+	})
+	if got := tileJSONURL(t, proxied, "ignored.example", "X-Forwarded-Host", "maps.example.gov.vn", "X-Forwarded-Proto", "https"); !strings.HasPrefix(got, "https://maps.example.gov.vn/tiles/plots/") {
+		t.Errorf("trusted proxy: tile URL %q, want the forwarded host", got)
+	}
+	if got := tileJSONURL(t, proxied, "x", "X-Forwarded-Host", "evil.example/path@x"); !strings.HasPrefix(got, "https://cadastre.example.gov.vn/") {
+		t.Errorf("trusted proxy, malformed forwarded host: tile URL %q, want the public URL", got)
+	}
+}
+
+func TestParsePublicURL(t *testing.T) {
+	for in, want := range map[string]string{"https://c.example/": "https://c.example", "http://10.0.0.1:8080": "http://10.0.0.1:8080"} {
+		if got, err := api.ParsePublicURL(in); err != nil || got != want {
+			t.Errorf("ParsePublicURL(%q): got %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "c.example", "ftp://c.example", "https://u:p@c.example", "https://c.example/maps", "https://c.example?x=1"} {
+		if _, err := api.ParsePublicURL(in); err == nil {
+			t.Errorf("ParsePublicURL(%q): no error", in)
 		}
 	}
 }

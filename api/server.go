@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -29,6 +30,9 @@ type Server struct {
 	onTouched []func([]index.Touched) // e.g. tile cache invalidation
 	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
 	web       fs.FS                   // the map page's files (api/web.go); nil: no page
+
+	publicURL      string         // scheme://host of absolute URLs; "" = the listener's address
+	trustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
 }
 
 // Options configures a Server.
@@ -40,11 +44,19 @@ type Options struct {
 	OnTouched      []func([]index.Touched) // called after each write this instance makes
 	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
 	Web            fs.FS                   // the map page (web.FS); nil: no page
+	// PublicURL is scheme://host[:port] of absolute URLs the service
+	// writes (TileJSON), as ParsePublicURL returns it; "" = the address
+	// a request arrived on. Never the request's Host header.
+	PublicURL string
+	// TrustedProxies are the peers (reverse proxies) whose X-Forwarded-For,
+	// -Host and -Proto headers are believed; none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web}
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web,
+		publicURL: strings.TrimSuffix(o.PublicURL, "/"), trustedProxies: o.TrustedProxies}
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
 	}

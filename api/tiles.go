@@ -248,7 +248,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	url := baseURL(r) + "/tiles/" + layer.String() + "/{z}/{x}/{y}.mvt?v=" + version
+	url := s.baseURL(r) + "/tiles/" + layer.String() + "/{z}/{x}/{y}.mvt?v=" + version
 	s.writeTileDoc(w, r, s.tiles.Options().Describe(layer, snap, url, version))
 }
 
@@ -304,14 +304,4 @@ func (s *Server) writeTileDoc(w http.ResponseWriter, r *http.Request, v any) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b) // the client may have gone; nothing to do then
 	}
-}
-
-// baseURL is the scheme and host the client used, for absolute tile URLs
-// (X-Forwarded-Proto from a TLS-terminating proxy is honoured).
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

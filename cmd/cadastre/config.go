@@ -4,8 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"strings"
 	"time"
+
+	"cadastre/api"
 )
 
 // Config is every setting of the service: defaults, then environment, then
@@ -21,6 +25,8 @@ type Config struct {
 	ShutdownTimeout time.Duration // grace period for in-flight requests
 	MaxIngestBytes  int64         // size limit of one HTTP upload
 	WebDir          string        // the map page's directory, holding node_modules (npm ci)
+	PublicURL       string        // scheme://host of absolute URLs (TileJSON); "" = the listen address
+	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-* headers are believed
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -37,6 +43,7 @@ func (c *Config) fromEnv() {
 	str := map[string]*string{
 		"CADASTRE_ADDR": &c.Addr, "CADASTRE_DATABASE_URL": &c.DatabaseURL, "CADASTRE_GPKG": &c.GPKGPath,
 		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat, "CADASTRE_WEB_DIR": &c.WebDir,
+		"CADASTRE_PUBLIC_URL": &c.PublicURL, "CADASTRE_TRUSTED_PROXIES": &c.TrustedProxies,
 	}
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
@@ -58,6 +65,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 
@@ -74,7 +83,43 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 	if fs.NArg() > 0 {
 		return c, usageError{fmt.Errorf("unexpected arguments %v", fs.Args())}
 	}
+	if err := c.check(); err != nil {
+		return c, usageError{err}
+	}
 	return c, nil
+}
+
+// check refuses settings that cannot work, before anything starts.
+func (c Config) check() error {
+	if c.PublicURL != "" {
+		if _, err := api.ParsePublicURL(c.PublicURL); err != nil {
+			return fmt.Errorf("--public-url: %w", err)
+		}
+	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// trustedProxies parses TrustedProxies: addresses or CIDR prefixes.
+func (c Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxies: %q is neither an address nor a CIDR prefix", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // redacted is c for the start-up log: the database password hidden.

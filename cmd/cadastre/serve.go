@@ -54,8 +54,19 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		log.Warn("the map page will not work", "err", err) // the API does not need it
 	}
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return usageError{err}
+	}
+	publicURL := ""
+	if cfg.PublicURL != "" {
+		if publicURL, err = api.ParsePublicURL(cfg.PublicURL); err != nil {
+			return usageError{err}
+		}
+	}
 	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
-		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
+		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
+		PublicURL: publicURL, TrustedProxies: proxies})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
