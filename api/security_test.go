@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"cadastre/api"
 	"cadastre/sampledata"
@@ -136,6 +137,34 @@ func TestParsePublicURL(t *testing.T) {
 	for _, in := range []string{"", "c.example", "ftp://c.example", "https://u:p@c.example", "https://c.example/maps", "https://c.example?x=1"} {
 		if _, err := api.ParsePublicURL(in); err == nil {
 			t.Errorf("ParsePublicURL(%q): no error", in)
+		}
+	}
+}
+
+// TestPageHeaders: the map page and its files carry a Content-Security-
+// Policy allowing only the service's origin, nosniff, no framing and a
+// same-origin Referrer-Policy; the public URL is named in the policy.
+func TestPageHeaders(t *testing.T) {
+	files := fstest.MapFS{"index.html": {Data: []byte("<p>x")}, "app.js": {Data: []byte("1")}}
+	st := openGPKG(t)
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(api.New(api.Options{Store: st, Web: files, PublicURL: "https://cadastre.example.gov.vn"}))
+	t.Cleanup(srv.Close)
+	for _, p := range []string{"/", "/web/app.js", "/web/config.json"} {
+		resp, _ := fetch(t, http.MethodGet, srv.URL+p)
+		csp := resp.Header.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'none'", "script-src 'self' https://cadastre.example.gov.vn;", "connect-src 'self' https://cadastre.example.gov.vn;", "frame-ancestors 'none'", "base-uri 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("GET %s: Content-Security-Policy %q lacks %q", p, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe") || strings.Contains(csp, "evil") || strings.Contains(csp, "*") {
+			t.Errorf("GET %s: Content-Security-Policy %q allows more than the service", p, csp)
+		}
+		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
+			if got := resp.Header.Get(k); got != want {
+				t.Errorf("GET %s: %s %q, want %q", p, k, got, want)
+			}
 		}
 	}
 }
