@@ -49,7 +49,8 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 	if status == 0 {
 		status = statusOf[kind]
 	}
-	if errors.Is(err, errTooLarge) {
+	var mbe *http.MaxBytesError
+	if errors.Is(err, errTooLarge) || errors.As(err, &mbe) {
 		status = http.StatusRequestEntityTooLarge
 	}
 	p := Problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Instance: r.URL.Path}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,6 +12,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/gorilla/mux"
+
+	"cadastre/spatial"
 )
 
 // statusRecorder remembers the status a handler wrote, for the access log.
@@ -159,3 +164,60 @@ func ParsePublicURL(s string) (string, error) {
 	}
 	return u.Scheme + "://" + u.Host, nil
 }
+
+// Default limits of request bodies and of the long-running ingest route.
+const (
+	DefaultMaxExtractBytes  = 4 << 20 // a boundary of a few hundred points is a few kilobytes
+	DefaultMaxDecisionBytes = 64 << 10
+	DefaultMaxOtherBytes    = 64 << 10 // routes that take no body
+	DefaultIngestTimeout    = time.Hour
+)
+
+// limits is the body limit and deadline of each API route, by its
+// template: one place for them, so that a handler cannot forget its own.
+// A route not named here takes at most DefaultMaxOtherBytes.
+func (s *Server) limitFor(tpl string) (maxBytes int64, long bool) {
+	switch tpl {
+	case "/api/v1/ingest":
+		return s.maxIngest, true
+	case "/api/v1/extracts":
+		return s.maxExtract, false
+	case "/api/v1/extracts/{id:[0-9]+}/decision":
+		return s.maxDecision, false
+	}
+	return DefaultMaxOtherBytes, false
+}
+
+// limitRequests applies the route's body limit (413 at once when the
+// declared length is over it; a body that grows past it fails its read
+// with *http.MaxBytesError, answered 413 by writeError) and, for an
+// ingest, replaces the server's read and write timeouts with the ingest
+// deadline: a large upload and its report take longer than a lookup.
+func (s *Server) limitRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tpl := ""
+		if rt := mux.CurrentRoute(r); rt != nil {
+			tpl, _ = rt.GetPathTemplate()
+		}
+		n, long := s.limitFor(tpl)
+		if r.ContentLength > n {
+			writeError(w, r, s.log, &spatial.Error{Kind: spatial.KindInvalid, Err: errTooLarge,
+				Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes of %s", r.ContentLength, n, r.URL.Path)})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		if long && s.ingestTimeout > 0 {
+			rc := http.NewResponseController(w)
+			deadline := time.Now().Add(s.ingestTimeout)
+			// Not every writer supports deadlines (httptest's recorder):
+			// the server's own timeouts then stay.
+			if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
+				s.log.DebugContext(r.Context(), "ingest deadline not set; the server's timeouts stay", "err", err)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -3,15 +3,18 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"cadastre/api"
 	"cadastre/sampledata"
+	"cadastre/spatial"
 	"cadastre/spatial/index"
 	"cadastre/tiles"
 )
@@ -166,5 +169,104 @@ func TestPageHeaders(t *testing.T) {
 				t.Errorf("GET %s: %s %q, want %q", p, k, got, want)
 			}
 		}
+	}
+}
+
+// limitServer is a server over a GeoPackage store with small body limits
+// and short server timeouts (what cmd/cadastre sets from its config).
+func limitServer(t *testing.T, readTimeout time.Duration) (*httptest.Server, extractStore) {
+	t.Helper()
+	st := openGPKG(t)
+	t.Cleanup(func() { st.Close() })
+	h := api.New(api.Options{Store: st, Log: discardLog(), MaxIngestBytes: 4096, MaxExtractBytes: 1024, MaxDecisionBytes: 256, IngestTimeout: time.Minute})
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ReadTimeout = readTimeout
+	srv.Config.ReadHeaderTimeout = readTimeout
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv, st
+}
+
+// send posts body (chunked when chunked is set: no Content-Length) with
+// a bearer token.
+func send(t *testing.T, url, tok string, body io.Reader, chunked bool) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chunked {
+		req.ContentLength = -1
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestBodyLimits: each API route that takes a body has its own limit; a
+// body over it is 413, whether its length is declared or not.
+func TestBodyLimits(t *testing.T) {
+	srv, st := limitServer(t, 10*time.Second)
+	admin, surveyor, registrar := token(t, st, spatial.RoleAdmin), token(t, st, spatial.RoleSurveyor), token(t, st, spatial.RoleRegistrar)
+	big := func(n int) string { return `{"x":"` + strings.Repeat("a", n) + `"}` }
+	cases := []struct {
+		path, tok string
+		over      int
+	}{
+		{"/api/v1/ingest?format=geojson", admin, 4096},
+		{"/api/v1/extracts", surveyor, 1024},
+		{"/api/v1/extracts/1/decision", registrar, 256},
+	}
+	for _, c := range cases {
+		for _, chunked := range []bool{false, true} {
+			status, body := send(t, srv.URL+c.path, c.tok, strings.NewReader(big(c.over)), chunked)
+			if status != http.StatusRequestEntityTooLarge {
+				t.Errorf("POST %s with %d bytes (chunked %v): got %d %s, want 413", c.path, c.over, chunked, status, body)
+			}
+		}
+	}
+	// Under the limit, the decision route reads the body (404: no such
+	// extract): the limit is the route's, not a global one.
+	if status, body := send(t, srv.URL+"/api/v1/extracts/1/decision", registrar, strings.NewReader(`{"accept":false,"reason":"r"}`), false); status != http.StatusNotFound {
+		t.Errorf("small decision: got %d %s, want 404", status, body)
+	}
+}
+
+// slowReader yields its text a byte at a time, pausing between bytes.
+type slowReader struct {
+	s     string
+	pause time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.s == "" {
+		return 0, io.EOF
+	}
+	time.Sleep(r.pause)
+	p[0], r.s = r.s[0], r.s[1:]
+	return 1, nil
+}
+
+// TestIngestOutlivesReadTimeout: a slow upload to the ingest route is
+// read to its end past the server's read timeout (the route's own
+// deadline replaces it), while the same upload to another route is cut
+// off.
+func TestIngestOutlivesReadTimeout(t *testing.T) {
+	srv, st := limitServer(t, 300*time.Millisecond)
+	admin, surveyor := token(t, st, spatial.RoleAdmin), token(t, st, spatial.RoleSurveyor)
+	const body = `{"type":"FeatureCollection","features":[]}`
+	pause := 700 * time.Millisecond / time.Duration(len(body))
+	status, out := send(t, srv.URL+"/api/v1/ingest?format=geojson", admin, &slowReader{s: body, pause: pause}, true)
+	if status == 0 || strings.Contains(out, "timeout") {
+		t.Errorf("slow ingest: got %d %s, want the ingest's own answer", status, out)
+	}
+	status, out = send(t, srv.URL+"/api/v1/extracts", surveyor, &slowReader{s: body, pause: pause}, true)
+	if status != 0 && !strings.Contains(out, "timeout") {
+		t.Errorf("slow extract: got %d %s, want it cut off by the read timeout", status, out)
 	}
 }

@@ -27,9 +27,13 @@ type Server struct {
 	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
 	tileFast  http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
 	maxIngest int64
-	onTouched []func([]index.Touched) // e.g. tile cache invalidation
-	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
-	web       fs.FS                   // the map page's files (api/web.go); nil: no page
+	// maxExtract and maxDecision limit those bodies; ingestTimeout is
+	// the read and write deadline of an ingest (api/middleware.go).
+	maxExtract, maxDecision int64
+	ingestTimeout           time.Duration
+	onTouched               []func([]index.Touched) // e.g. tile cache invalidation
+	tiles                   *tiles.Cache            // vector tiles and /metrics; nil: not served
+	web                     fs.FS                   // the map page's files (api/web.go); nil: no page
 
 	publicURL      string         // scheme://host of absolute URLs; "" = the listener's address
 	trustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
@@ -40,10 +44,16 @@ type Options struct {
 	Store          spatial.Store
 	Index          *index.Index
 	Log            *slog.Logger
-	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
-	OnTouched      []func([]index.Touched) // called after each write this instance makes
-	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
-	Web            fs.FS                   // the map page (web.FS); nil: no page
+	MaxIngestBytes int64 // upload limit; 0 = DefaultMaxIngestBytes
+	// MaxExtractBytes and MaxDecisionBytes limit the bodies of an extract
+	// submission and a decision; 0 = the defaults.
+	MaxExtractBytes, MaxDecisionBytes int64
+	// IngestTimeout is the read and write deadline of one ingest request,
+	// replacing the server's shorter timeouts; 0 = DefaultIngestTimeout.
+	IngestTimeout time.Duration
+	OnTouched     []func([]index.Touched) // called after each write this instance makes
+	Tiles         *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
+	Web           fs.FS                   // the map page (web.FS); nil: no page
 	// PublicURL is scheme://host[:port] of absolute URLs the service
 	// writes (TileJSON), as ParsePublicURL returns it; "" = the address
 	// a request arrived on. Never the request's Host header.
@@ -57,8 +67,18 @@ type Options struct {
 func New(o Options) *Server {
 	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web,
 		publicURL: strings.TrimSuffix(o.PublicURL, "/"), trustedProxies: o.TrustedProxies}
+	s.maxExtract, s.maxDecision, s.ingestTimeout = o.MaxExtractBytes, o.MaxDecisionBytes, o.IngestTimeout
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
+	}
+	if s.maxExtract <= 0 {
+		s.maxExtract = DefaultMaxExtractBytes
+	}
+	if s.maxDecision <= 0 {
+		s.maxDecision = DefaultMaxDecisionBytes
+	}
+	if s.ingestTimeout <= 0 {
+		s.ingestTimeout = DefaultIngestTimeout
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -73,6 +93,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
 	v1 := r.PathPrefix("/api/v1").Subrouter()
+	v1.Use(s.limitRequests) // body limits and the ingest deadline, per route
 	v1.HandleFunc("/plots/at", s.handlePlotsAt).Methods(http.MethodGet, http.MethodHead)
 	s.plotsAt = s.recoverer(s.logRequests(http.HandlerFunc(s.handlePlotsAt))) // as r.Use wraps it
 	v1.HandleFunc("/plots", s.handleSearch).Methods(http.MethodGet, http.MethodHead)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,17 +17,24 @@ import (
 // flags. It is printed at start (without secrets) and passed down; nothing
 // reads configuration later.
 type Config struct {
-	Addr            string        // listen address
-	DatabaseURL     string        // PostGIS URL; empty = GeoPackage
-	GPKGPath        string        // the embedded store's file
-	LoadSample      bool          // load the committed sample into an empty store
-	LogLevel        string        // debug, info, warn, error
-	LogFormat       string        // text or json
-	ShutdownTimeout time.Duration // grace period for in-flight requests
-	MaxIngestBytes  int64         // size limit of one HTTP upload
-	WebDir          string        // the map page's directory, holding node_modules (npm ci)
-	PublicURL       string        // scheme://host of absolute URLs (TileJSON); "" = the listen address
-	TrustedProxies  string        // comma-separated CIDRs whose X-Forwarded-* headers are believed
+	Addr              string        // listen address
+	DatabaseURL       string        // PostGIS URL; empty = GeoPackage
+	GPKGPath          string        // the embedded store's file
+	LoadSample        bool          // load the committed sample into an empty store
+	LogLevel          string        // debug, info, warn, error
+	LogFormat         string        // text or json
+	ShutdownTimeout   time.Duration // grace period for in-flight requests
+	MaxIngestBytes    int64         // size limit of one HTTP upload
+	MaxExtractBytes   int64         // size limit of one extract submission
+	MaxDecisionBytes  int64         // size limit of one decision on an extract
+	ReadHeaderTimeout time.Duration // a client has this long to send its request headers
+	ReadTimeout       time.Duration // ... and its whole request (ingest: IngestTimeout)
+	WriteTimeout      time.Duration // the answer must be written within this (ingest: IngestTimeout)
+	IdleTimeout       time.Duration // a kept-alive connection closes after this long unused
+	IngestTimeout     time.Duration // read and write deadline of one POST /api/v1/ingest
+	WebDir            string        // the map page's directory, holding node_modules (npm ci)
+	PublicURL         string        // scheme://host of absolute URLs (TileJSON); "" = the listen address
+	TrustedProxies    string        // comma-separated CIDRs whose X-Forwarded-* headers are believed
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -34,6 +42,9 @@ func defaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", GPKGPath: "data/cadastre.gpkg", LoadSample: true,
 		LogLevel: "info", LogFormat: "text", ShutdownTimeout: 15 * time.Second, MaxIngestBytes: 2 << 30,
+		MaxExtractBytes: api.DefaultMaxExtractBytes, MaxDecisionBytes: api.DefaultMaxDecisionBytes,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
+		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
 		WebDir: "web",
 	}
 }
@@ -64,6 +75,13 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CADASTRE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
+	fs.Int64Var(&c.MaxExtractBytes, "max-extract-bytes", c.MaxExtractBytes, "size limit of one extract submission to POST /api/v1/extracts")
+	fs.Int64Var(&c.MaxDecisionBytes, "max-decision-bytes", c.MaxDecisionBytes, "size limit of one decision to POST /api/v1/extracts/{id}/decision")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", c.ReadHeaderTimeout, "time a client has to send its request headers")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time a client has to send its whole request (an ingest has --ingest-timeout)")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time within which an answer must be written (an ingest has --ingest-timeout)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "an idle kept-alive connection is closed after this")
+	fs.DurationVar(&c.IngestTimeout, "ingest-timeout", c.IngestTimeout, "read and write deadline of one POST /api/v1/ingest, upload and report")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
@@ -91,6 +109,15 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 
 // check refuses settings that cannot work, before anything starts.
 func (c Config) check() error {
+	for name, d := range map[string]time.Duration{"read-header-timeout": c.ReadHeaderTimeout, "read-timeout": c.ReadTimeout,
+		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout, "ingest-timeout": c.IngestTimeout} {
+		if d <= 0 {
+			return fmt.Errorf("--%s must be positive, got %v: an unbounded request holds a connection forever", name, d)
+		}
+	}
+	if c.MaxIngestBytes <= 0 || c.MaxExtractBytes <= 0 || c.MaxDecisionBytes <= 0 {
+		return errors.New("--max-ingest-bytes, --max-extract-bytes and --max-decision-bytes must be positive")
+	}
 	if c.PublicURL != "" {
 		if _, err := api.ParsePublicURL(c.PublicURL); err != nil {
 			return fmt.Errorf("--public-url: %w", err)

@@ -66,11 +66,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
-		PublicURL: publicURL, TrustedProxies: proxies})
+		PublicURL: publicURL, TrustedProxies: proxies,
+		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout})
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
