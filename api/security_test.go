@@ -1,13 +1,17 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -268,5 +272,116 @@ func TestIngestOutlivesReadTimeout(t *testing.T) {
 	status, out = send(t, srv.URL+"/api/v1/extracts", surveyor, &slowReader{s: body, pause: pause}, true)
 	if status != 0 && !strings.Contains(out, "timeout") {
 		t.Errorf("slow extract: got %d %s, want it cut off by the read timeout", status, out)
+	}
+}
+
+// syncBuf is a log sink safe for the server's goroutines.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuf) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// authServer is a server over a GeoPackage store allowing 3 bad secrets a
+// minute per address, logging into the returned buffer.
+func authServer(t *testing.T) (*httptest.Server, extractStore, *syncBuf) {
+	t.Helper()
+	st := openGPKG(t)
+	t.Cleanup(func() { st.Close() })
+	logs := &syncBuf{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: log, AuthFailures: 3, AuthFailureWindow: time.Minute}))
+	t.Cleanup(srv.Close)
+	return srv, st, logs
+}
+
+// TestAuthFailuresRateLimited: after 3 bad secrets from one address, the
+// 4th attempt (even with a good secret) is 429 with Retry-After; each
+// failure is logged at warn without the secret.
+func TestAuthFailuresRateLimited(t *testing.T) {
+	srv, st, logs := authServer(t)
+	good := token(t, st, spatial.RoleAdmin)
+	url := srv.URL + "/api/v1/ingest?format=geojson"
+	const guess = "cad_guessed-secret-0123456789"
+	for i := range 3 {
+		if status, body := send(t, url, guess+strconv.Itoa(i), strings.NewReader("{}"), false); status != http.StatusUnauthorized {
+			t.Fatalf("bad secret #%d: got %d %s, want 401", i, status, body)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("{}"))
+	req.Header.Set("Authorization", "Bearer "+good)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ra, _ := strconv.Atoi(resp.Header.Get("Retry-After")); resp.StatusCode != http.StatusTooManyRequests || ra < 1 || ra > 60 {
+		t.Errorf("4th attempt: got %d Retry-After %q, want 429 with 1..60 s", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	out := logs.String()
+	if n := strings.Count(out, "level=WARN msg=\"authentication failed\""); n != 3 {
+		t.Errorf("log: %d warnings of failed authentication, want 3:\n%s", n, out)
+	}
+	if strings.Contains(out, "guessed-secret") || strings.Contains(out, good) || strings.Contains(out, good[4:]) {
+		t.Errorf("the log holds a secret:\n%s", out)
+	}
+	// Requests that present no secret are not guesses: public routes
+	// still answer the address.
+	if resp, _ := fetch(t, http.MethodGet, srv.URL+"/healthz"); resp.StatusCode != 200 {
+		t.Errorf("healthz from the blocked address: %d", resp.StatusCode)
+	}
+}
+
+// TestTokenExpiredAndRevoked401: an expired or revoked token is 401 with
+// a message that does not name it; a valid one's use is recorded.
+func TestTokenExpiredAndRevoked401(t *testing.T) {
+	srv, st, _ := authServer(t)
+	ctx := context.Background()
+	mk := func(name string, expires time.Time) (*spatial.Token, string) {
+		secret, hash, err := spatial.NewTokenSecret()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := &spatial.Token{Name: name, Role: spatial.RoleAdmin, Hash: hash, CreatedBy: "test", ExpiresAt: expires}
+		if err := st.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		return tok, secret
+	}
+	_, soon := mk("desk of the expiring holder", time.Now().Add(1500*time.Millisecond))
+	revoked, rsecret := mk("desk of the revoked holder", time.Time{})
+	valid, vsecret := mk("desk of the valid holder", time.Now().Add(time.Hour))
+	if _, err := st.RevokeToken(ctx, revoked.ID, "ops"); err != nil {
+		t.Fatal(err)
+	}
+	url := srv.URL + "/api/v1/ingest?format=geojson&dry_run=true"
+	body := `{"type":"FeatureCollection","features":[]}`
+	if status, out := send(t, url, soon, strings.NewReader(body), false); status != http.StatusOK {
+		t.Fatalf("before expiry: got %d %s, want 200", status, out)
+	}
+	time.Sleep(1600 * time.Millisecond)
+	for name, secret := range map[string]string{"expired": soon, "revoked": rsecret} {
+		status, out := send(t, url, secret, strings.NewReader(body), false)
+		if status != http.StatusUnauthorized || !strings.Contains(out, name) || strings.Contains(out, "holder") {
+			t.Errorf("%s token: got %d %s, want 401 saying %s without naming the token", name, status, out, name)
+		}
+	}
+	if status, out := send(t, url, vsecret, strings.NewReader(body), false); status != http.StatusOK {
+		t.Fatalf("valid token: got %d %s", status, out)
+	}
+	got, err := st.TokenByHash(ctx, valid.Hash)
+	if err != nil || got.LastUsedAt.IsZero() || time.Since(got.LastUsedAt) > time.Minute {
+		t.Errorf("valid token's last use: got %+v (err %v), want just now", got, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -35,6 +36,10 @@ type Server struct {
 	tiles                   *tiles.Cache            // vector tiles and /metrics; nil: not served
 	web                     fs.FS                   // the map page's files (api/web.go); nil: no page
 
+	failures *failureCounter     // failed authentications per client address (api/auth.go)
+	touchMu  sync.Mutex          // guards touched
+	touched  map[int64]time.Time // when each token's last use was last written
+
 	publicURL      string         // scheme://host of absolute URLs; "" = the listener's address
 	trustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
 }
@@ -54,6 +59,11 @@ type Options struct {
 	OnTouched     []func([]index.Touched) // called after each write this instance makes
 	Tiles         *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
 	Web           fs.FS                   // the map page (web.FS); nil: no page
+	// AuthFailures bad secrets from one client address within
+	// AuthFailureWindow, and it gets 429 until the window ends; 0 = the
+	// defaults.
+	AuthFailures      int
+	AuthFailureWindow time.Duration
 	// PublicURL is scheme://host[:port] of absolute URLs the service
 	// writes (TileJSON), as ParsePublicURL returns it; "" = the address
 	// a request arrived on. Never the request's Host header.
@@ -77,6 +87,14 @@ func New(o Options) *Server {
 	if s.maxDecision <= 0 {
 		s.maxDecision = DefaultMaxDecisionBytes
 	}
+	limit, window := o.AuthFailures, o.AuthFailureWindow
+	if limit <= 0 {
+		limit = DefaultAuthFailures
+	}
+	if window <= 0 {
+		window = DefaultAuthFailureWindow
+	}
+	s.failures, s.touched = newFailureCounter(limit, window), map[int64]time.Time{}
 	if s.ingestTimeout <= 0 {
 		s.ingestTimeout = DefaultIngestTimeout
 	}

@@ -32,9 +32,11 @@ type Config struct {
 	WriteTimeout      time.Duration // the answer must be written within this (ingest: IngestTimeout)
 	IdleTimeout       time.Duration // a kept-alive connection closes after this long unused
 	IngestTimeout     time.Duration // read and write deadline of one POST /api/v1/ingest
-	WebDir            string        // the map page's directory, holding node_modules (npm ci)
-	PublicURL         string        // scheme://host of absolute URLs (TileJSON); "" = the listen address
-	TrustedProxies    string        // comma-separated CIDRs whose X-Forwarded-* headers are believed
+	AuthFailures      int           // bad secrets from one address per AuthFailureWindow before 429
+	AuthFailureWindow time.Duration
+	WebDir            string // the map page's directory, holding node_modules (npm ci)
+	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
+	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-* headers are believed
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -45,6 +47,7 @@ func defaultConfig() Config {
 		MaxExtractBytes: api.DefaultMaxExtractBytes, MaxDecisionBytes: api.DefaultMaxDecisionBytes,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
+		AuthFailures: api.DefaultAuthFailures, AuthFailureWindow: api.DefaultAuthFailureWindow,
 		WebDir: "web",
 	}
 }
@@ -82,6 +85,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time within which an answer must be written (an ingest has --ingest-timeout)")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "an idle kept-alive connection is closed after this")
 	fs.DurationVar(&c.IngestTimeout, "ingest-timeout", c.IngestTimeout, "read and write deadline of one POST /api/v1/ingest, upload and report")
+	fs.IntVar(&c.AuthFailures, "auth-failures", c.AuthFailures, "bad token secrets one client address may send per --auth-failure-window; then 429")
+	fs.DurationVar(&c.AuthFailureWindow, "auth-failure-window", c.AuthFailureWindow, "the window of --auth-failures")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
@@ -110,10 +115,14 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 // check refuses settings that cannot work, before anything starts.
 func (c Config) check() error {
 	for name, d := range map[string]time.Duration{"read-header-timeout": c.ReadHeaderTimeout, "read-timeout": c.ReadTimeout,
-		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout, "ingest-timeout": c.IngestTimeout} {
+		"write-timeout": c.WriteTimeout, "idle-timeout": c.IdleTimeout, "ingest-timeout": c.IngestTimeout,
+		"auth-failure-window": c.AuthFailureWindow} {
 		if d <= 0 {
 			return fmt.Errorf("--%s must be positive, got %v: an unbounded request holds a connection forever", name, d)
 		}
+	}
+	if c.AuthFailures <= 0 {
+		return fmt.Errorf("--auth-failures must be positive, got %d", c.AuthFailures)
 	}
 	if c.MaxIngestBytes <= 0 || c.MaxExtractBytes <= 0 || c.MaxDecisionBytes <= 0 {
 		return errors.New("--max-ingest-bytes, --max-extract-bytes and --max-decision-bytes must be positive")

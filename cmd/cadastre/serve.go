@@ -67,7 +67,8 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
 		PublicURL: publicURL, TrustedProxies: proxies,
-		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout})
+		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,
+		AuthFailures: cfg.AuthFailures, AuthFailureWindow: cfg.AuthFailureWindow})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
