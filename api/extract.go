@@ -166,7 +166,11 @@ func (s *Server) loadExtract(r *http.Request) (*extract.Record, error) {
 	if err != nil {
 		return nil, spatial.Errorf(spatial.KindNotFound, "no extract %q", mux.Vars(r)["id"])
 	}
-	return es.Extract(r.Context(), id)
+	rec, err := es.Extract(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return rec, s.canReadExtract(r, rec) // issue 15: Access.Extracts
 }
 
 // handleExtractSVG answers GET /api/v1/extracts/{id}/report.svg: the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,10 +17,15 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
 	"cadastre/api"
 	"cadastre/sampledata"
 	"cadastre/spatial"
+	"cadastre/spatial/crs"
 	"cadastre/spatial/index"
+	"cadastre/spatial/store/storetest"
 	"cadastre/tiles"
 )
 
@@ -384,4 +390,163 @@ func TestTokenExpiredAndRevoked401(t *testing.T) {
 	if err != nil || got.LastUsedAt.IsZero() || time.Since(got.LastUsedAt) > time.Minute {
 		t.Errorf("valid token's last use: got %+v (err %v), want just now", got, err)
 	}
+}
+
+// accessEnv is a server over a GeoPackage store with two plots (the
+// second in two versions), the read model and tiles, configured by opt,
+// and a token of each role plus a second surveyor.
+type accessEnv struct {
+	srv                                        *httptest.Server
+	admin, registrar, surveyor, other, monitor string
+	plot                                       *spatial.Plot
+}
+
+func newAccessEnv(t *testing.T, opt func(*api.Options)) *accessEnv {
+	t.Helper()
+	ctx := context.Background()
+	st := openGPKG(t)
+	t.Cleanup(func() { st.Close() })
+	sh := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
+	f := sh.Frame.Bound()
+	p1 := storetest.Square(storetest.UnitA, 7, 1, storetest.ZoneA, f.Min[0]+5, f.Min[1]+5, 20)
+	b := &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p1}, Change: spatial.Change{By: "officer Lan", Reason: "load", Source: "plots.geojson"}}
+	if _, err := st.Write(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	env := &accessEnv{plot: p1, admin: token(t, st, spatial.RoleAdmin), registrar: token(t, st, spatial.RoleRegistrar),
+		surveyor: token(t, st, spatial.RoleSurveyor), monitor: token(t, st, spatial.RoleMonitor)}
+	secret, hash, _ := spatial.NewTokenSecret()
+	if err := st.CreateToken(ctx, &spatial.Token{Name: "surveyor two", Role: spatial.RoleSurveyor, Hash: hash, CreatedBy: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	env.other = secret
+	ix := index.New()
+	if _, err := ix.Build(ctx, st, discardLog()); err != nil {
+		t.Fatal(err)
+	}
+	tc, err := tiles.NewCache(ix, tiles.CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := api.Options{Store: st, Index: ix, Tiles: tc, Log: discardLog(), Web: fstest.MapFS{"index.html": {Data: []byte("<p>x")}}}
+	opt(&o)
+	env.srv = httptest.NewServer(api.New(o))
+	t.Cleanup(env.srv.Close)
+	return env
+}
+
+// status GETs path with the token (none when empty).
+func (env *accessEnv) status(t *testing.T, path, tok string) (int, string) {
+	t.Helper()
+	var hdr []string
+	if tok != "" {
+		hdr = []string{"Authorization", "Bearer " + tok}
+	}
+	resp, body := fetch(t, http.MethodGet, env.srv.URL+path, hdr...)
+	return resp.StatusCode, string(body)
+}
+
+// TestReadAccessDefaults: map data is public; who changed a plot needs a
+// token; an extract is read by its submitter, registrars and admins
+// (another surveyor gets 404, as for an extract that does not exist);
+// /metrics needs a monitor or admin token.
+func TestReadAccessDefaults(t *testing.T) {
+	env := newAccessEnv(t, func(*api.Options) {})
+	c := env.plot.Geometry.Bound().Center()
+	plotPath := "/api/v1/plots/" + env.plot.Key.String()
+	for _, p := range []string{fmt.Sprintf("/api/v1/plots/at?x=%.2f&y=%.2f&crs=EPSG:9210", c[0], c[1]), plotPath, "/tiles/plots.json", "/"} {
+		if code, body := env.status(t, p, ""); code != http.StatusOK {
+			t.Errorf("GET %s without a token: got %d %.200s, want 200 (map data is public)", p, code, body)
+		}
+	}
+	if _, body := env.status(t, plotPath, ""); strings.Contains(body, "officer Lan") || strings.Contains(body, "plots.geojson") || !strings.Contains(body, `"reason":"load"`) {
+		t.Errorf("plot without a token: %s, want its history without changed_by and source", body)
+	}
+	if _, body := env.status(t, plotPath, env.surveyor); !strings.Contains(body, `"changed_by":"officer Lan"`) || !strings.Contains(body, "plots.geojson") {
+		t.Errorf("plot with a token: %s, want changed_by and source", body)
+	}
+	if code, _ := env.status(t, plotPath, "cad_not-a-token"); code != http.StatusUnauthorized {
+		t.Errorf("plot with a bad token: got %d, want 401 (not a quiet public view)", code)
+	}
+
+	bb := env.plot.Geometry.Bound()
+	req := map[string]any{"plot": env.plot.Key, "scale": "1:1000", "profile": "circular-26-2024",
+		"table": fmt.Sprintf("point,x,y\n1,%.3f,%.3f\n2,%.3f,%.3f\n3,%.3f,%.3f\n4,%.3f,%.3f\n",
+			bb.Min[1], bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1], bb.Max[0], bb.Max[1], bb.Min[0])}
+	b, _ := json.Marshal(req)
+	code, body := send(t, env.srv.URL+"/api/v1/extracts", env.surveyor, bytes.NewReader(b), false)
+	if code != http.StatusCreated && code != http.StatusUnprocessableEntity {
+		t.Fatalf("submit an extract: %d %s", code, body)
+	}
+	var rec struct{ ID int64 }
+	if err := json.Unmarshal([]byte(body), &rec); err != nil || rec.ID == 0 {
+		t.Fatalf("extract id: %v %s", err, body)
+	}
+	path := fmt.Sprintf("/api/v1/extracts/%d", rec.ID)
+	for _, c := range []struct {
+		who, tok string
+		want     int
+	}{{"nobody", "", 401}, {"another surveyor", env.other, 404}, {"the monitor", env.monitor, 403}, {"the submitter", env.surveyor, 200}, {"a registrar", env.registrar, 200}, {"an admin", env.admin, 200}} {
+		if code, body := env.status(t, path, c.tok); code != c.want {
+			t.Errorf("GET %s by %s: got %d %.200s, want %d", path, c.who, code, body, c.want)
+		}
+	}
+	if _, body := env.status(t, path, env.other); body != strings.Replace(mustStatus(env, t, fmt.Sprintf("/api/v1/extracts/%d", rec.ID+99), env.other), fmt.Sprint(rec.ID+99), fmt.Sprint(rec.ID), -1) {
+		t.Errorf("another surveyor's 404 differs from an unknown extract's: %s", body)
+	}
+
+	for _, c := range []struct {
+		who, tok string
+		want     int
+	}{{"nobody", "", 401}, {"a surveyor", env.surveyor, 403}, {"the monitor", env.monitor, 200}, {"an admin", env.admin, 200}} {
+		if code, _ := env.status(t, "/metrics", c.tok); code != c.want {
+			t.Errorf("GET /metrics by %s: got %d, want %d", c.who, code, c.want)
+		}
+	}
+}
+
+func mustStatus(env *accessEnv, t *testing.T, path, tok string) string {
+	_, body := env.status(t, path, tok)
+	return body
+}
+
+// TestReadAccessConfigured: map=token guards the lookups and the tiles
+// (the fast path too); history=public shows changed_by to all;
+// extracts=token lets any token read; metrics apart leaves /metrics off
+// the main router.
+func TestReadAccessConfigured(t *testing.T) {
+	a, err := api.ParseAccess("map=token, history=public,extracts=token")
+	if err != nil || a.String() != "map=token,history=public,extracts=token,metrics=token" {
+		t.Fatalf("ParseAccess: %v %v", a, err)
+	}
+	env := newAccessEnv(t, func(o *api.Options) { o.Access, o.MetricsApart = a, true })
+	c := env.plot.Geometry.Bound().Center()
+	lon, lat := crsToWGS(t, c)
+	tile := maptile.At(orb.Point{lon, lat}, 18)
+	for _, p := range []string{fmt.Sprintf("/api/v1/plots/at?x=%.2f&y=%.2f&crs=EPSG:9210", c[0], c[1]), "/api/v1/plots/" + env.plot.Key.String(),
+		"/tiles/plots.json", fmt.Sprintf("/tiles/plots/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y), "/", "/web/config.json"} {
+		if code, _ := env.status(t, p, ""); code != http.StatusUnauthorized {
+			t.Errorf("map=token: GET %s without a token: got %d, want 401", p, code)
+		}
+		if code, body := env.status(t, p, env.monitor); code != http.StatusOK {
+			t.Errorf("map=token: GET %s with a token: got %d %.200s, want 200", p, code, body)
+		}
+	}
+	if code, _ := env.status(t, "/metrics", env.admin); code != http.StatusNotFound {
+		t.Errorf("metrics apart: /metrics on the main router: got %d, want 404", code)
+	}
+	for _, bad := range []string{"map=owner", "tiles=public", "history", "metrics=open"} {
+		if _, err := api.ParseAccess(bad); err == nil {
+			t.Errorf("ParseAccess(%q): no error", bad)
+		}
+	}
+}
+
+// crsToWGS is a plane point of zone A in lon/lat.
+func crsToWGS(t *testing.T, p orb.Point) (float64, float64) {
+	z, ok := crs.ZoneByEPSG(storetest.ZoneA)
+	if !ok {
+		t.Fatal("no zone A")
+	}
+	return z.ToWGS84(p[0], p[1])
 }

@@ -40,6 +40,8 @@ type Server struct {
 	touchMu  sync.Mutex          // guards touched
 	touched  map[int64]time.Time // when each token's last use was last written
 
+	access         Access         // who may read what (api/access.go)
+	metricsApart   bool           // /metrics is served by MetricsHandler on a listener of its own
 	publicURL      string         // scheme://host of absolute URLs; "" = the listener's address
 	trustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
 }
@@ -64,6 +66,12 @@ type Options struct {
 	// defaults.
 	AuthFailures      int
 	AuthFailureWindow time.Duration
+	// Access says who may read each group of routes; zero groups take
+	// DefaultAccess.
+	Access Access
+	// MetricsApart leaves /metrics off the router: the caller serves
+	// MetricsHandler on a listen address of its own.
+	MetricsApart bool
 	// PublicURL is scheme://host[:port] of absolute URLs the service
 	// writes (TileJSON), as ParsePublicURL returns it; "" = the address
 	// a request arrived on. Never the request's Host header.
@@ -95,6 +103,7 @@ func New(o Options) *Server {
 		window = DefaultAuthFailureWindow
 	}
 	s.failures, s.touched = newFailureCounter(limit, window), map[int64]time.Time{}
+	s.access, s.metricsApart = o.Access.withDefaults(), o.MetricsApart
 	if s.ingestTimeout <= 0 {
 		s.ingestTimeout = DefaultIngestTimeout
 	}
@@ -112,11 +121,13 @@ func (s *Server) routes() {
 	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
 	v1 := r.PathPrefix("/api/v1").Subrouter()
 	v1.Use(s.limitRequests) // body limits and the ingest deadline, per route
-	v1.HandleFunc("/plots/at", s.handlePlotsAt).Methods(http.MethodGet, http.MethodHead)
-	s.plotsAt = s.recoverer(s.logRequests(http.HandlerFunc(s.handlePlotsAt))) // as r.Use wraps it
-	v1.HandleFunc("/plots", s.handleSearch).Methods(http.MethodGet, http.MethodHead)
-	v1.HandleFunc("/sheets/at", s.handleSheetsAt).Methods(http.MethodGet, http.MethodHead)
-	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
+	// The map data group (Access.Map): public by default.
+	plotsAt := s.mapGuard(http.HandlerFunc(s.handlePlotsAt))
+	v1.Handle("/plots/at", plotsAt).Methods(http.MethodGet, http.MethodHead)
+	s.plotsAt = s.recoverer(s.logRequests(s.limitRequests(plotsAt))) // as the router wraps it
+	v1.Handle("/plots", s.mapGuard(http.HandlerFunc(s.handleSearch))).Methods(http.MethodGet, http.MethodHead)
+	v1.Handle("/sheets/at", s.mapGuard(http.HandlerFunc(s.handleSheetsAt))).Methods(http.MethodGet, http.MethodHead)
+	v1.Handle("/plots/{unit}/{sheet}/{plot}", s.mapGuard(http.HandlerFunc(s.handlePlot))).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
 	s.tileRoutes(r)

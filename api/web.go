@@ -25,9 +25,9 @@ func (s *Server) webRoutes(r *mux.Router) {
 		return
 	}
 	get := []string{http.MethodGet, http.MethodHead}
-	r.HandleFunc("/", s.handlePage).Methods(get...)
-	r.HandleFunc("/web/config.json", s.handleWebConfig).Methods(get...)
-	r.PathPrefix("/web/").HandlerFunc(s.handleWebFile).Methods(get...)
+	r.Handle("/", s.mapGuard(http.HandlerFunc(s.handlePage))).Methods(get...)
+	r.Handle("/web/config.json", s.mapGuard(http.HandlerFunc(s.handleWebConfig))).Methods(get...)
+	r.PathPrefix("/web/").Handler(s.mapGuard(http.HandlerFunc(s.handleWebFile))).Methods(get...)
 }
 
 // handlePage serves index.html. no-cache: the page names its scripts

@@ -452,7 +452,12 @@ func (b *browser) extract(base, key, token string) {
 	var rec struct {
 		Verdict string `json:"verdict"`
 	}
-	if r, err := http.Get(fmt.Sprintf("%s/api/v1/extracts/%d", base, id)); err != nil {
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/extracts/%d", base, id), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token) // extracts are read by their submitter (issue 15)
+	if r, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
 	} else {
 		err = json.NewDecoder(r.Body).Decode(&rec)

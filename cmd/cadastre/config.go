@@ -33,6 +33,8 @@ type Config struct {
 	IdleTimeout       time.Duration // a kept-alive connection closes after this long unused
 	IngestTimeout     time.Duration // read and write deadline of one POST /api/v1/ingest
 	AuthFailures      int           // bad secrets from one address per AuthFailureWindow before 429
+	ReadAccess        string        // who reads what: map=public,history=token,extracts=owner,metrics=token
+	MetricsAddr       string        // /metrics on this listen address of its own; "" = on Addr
 	AuthFailureWindow time.Duration
 	WebDir            string // the map page's directory, holding node_modules (npm ci)
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
@@ -47,7 +49,7 @@ func defaultConfig() Config {
 		MaxExtractBytes: api.DefaultMaxExtractBytes, MaxDecisionBytes: api.DefaultMaxDecisionBytes,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
-		AuthFailures: api.DefaultAuthFailures, AuthFailureWindow: api.DefaultAuthFailureWindow,
+		AuthFailures: api.DefaultAuthFailures, ReadAccess: api.DefaultAccess.String(), AuthFailureWindow: api.DefaultAuthFailureWindow,
 		WebDir: "web",
 	}
 }
@@ -57,6 +59,7 @@ func (c *Config) fromEnv() {
 	str := map[string]*string{
 		"CADASTRE_ADDR": &c.Addr, "CADASTRE_DATABASE_URL": &c.DatabaseURL, "CADASTRE_GPKG": &c.GPKGPath,
 		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat, "CADASTRE_WEB_DIR": &c.WebDir,
+		"CADASTRE_READ_ACCESS": &c.ReadAccess, "CADASTRE_METRICS_ADDR": &c.MetricsAddr,
 		"CADASTRE_PUBLIC_URL": &c.PublicURL, "CADASTRE_TRUSTED_PROXIES": &c.TrustedProxies,
 	}
 	for k, p := range str {
@@ -87,6 +90,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IngestTimeout, "ingest-timeout", c.IngestTimeout, "read and write deadline of one POST /api/v1/ingest, upload and report")
 	fs.IntVar(&c.AuthFailures, "auth-failures", c.AuthFailures, "bad token secrets one client address may send per --auth-failure-window; then 429")
 	fs.DurationVar(&c.AuthFailureWindow, "auth-failure-window", c.AuthFailureWindow, "the window of --auth-failures")
+	fs.StringVar(&c.ReadAccess, "read-access", c.ReadAccess, "who may read each group: map (tiles, lookups, plot geometry), history (changed_by), extracts (owner: submitter, registrars, admins) and metrics, each public or token (CADASTRE_READ_ACCESS; docs/SECURITY.md)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this listen address instead of --addr (CADASTRE_METRICS_ADDR)")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
@@ -131,6 +136,9 @@ func (c Config) check() error {
 		if _, err := api.ParsePublicURL(c.PublicURL); err != nil {
 			return fmt.Errorf("--public-url: %w", err)
 		}
+	}
+	if _, err := api.ParseAccess(c.ReadAccess); err != nil {
+		return fmt.Errorf("--read-access: %w", err)
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err

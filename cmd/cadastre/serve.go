@@ -64,7 +64,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
+	access, err := api.ParseAccess(cfg.ReadAccess)
+	if err != nil {
+		return usageError{err}
+	}
+	handler := api.New(api.Options{Access: access, MetricsApart: cfg.MetricsAddr != "", Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
 		PublicURL: publicURL, TrustedProxies: proxies,
 		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,
@@ -81,7 +85,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
-	log.Info("listening", "addr", "http://"+ln.Addr().String())
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "read_access", access.String())
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg, handler.MetricsHandler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	// The read model builds while the server already answers /healthz;
 	// /readyz says 503 until it is done.
 	fatal := make(chan error, 1)
@@ -95,6 +106,32 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		follow(ctx, ix, store, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
+}
+
+// serveMetrics serves /metrics alone on cfg.MetricsAddr (a port a
+// scraper reaches and the public does not); the returned func stops it.
+func serveMetrics(cfg Config, h http.Handler, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s for /metrics: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("metrics listener shutdown", "err", err)
+		}
+	}, nil
 }
 
 // serveUntilDone serves until ctx ends (then drains in-flight requests for
