@@ -60,6 +60,10 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := s.chargeExtract(r, tok, int64(len(raw))); err != nil { // issue 15: a daily quota per token
+		writeError(w, r, s.log, err)
+		return
+	}
 	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: "token:" + tok.Name, Submission: raw}
 	if err := es.CreateExtract(r.Context(), rec); err != nil {
 		writeError(w, r, s.log, err)

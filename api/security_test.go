@@ -399,12 +399,16 @@ type accessEnv struct {
 	srv                                        *httptest.Server
 	admin, registrar, surveyor, other, monitor string
 	plot                                       *spatial.Plot
+	retryAfter                                 string // of the last submit
 }
 
 func newAccessEnv(t *testing.T, opt func(*api.Options)) *accessEnv {
+	return newAccessEnvOn(t, openGPKG(t), opt)
+}
+
+func newAccessEnvOn(t *testing.T, st extractStore, opt func(*api.Options)) *accessEnv {
 	t.Helper()
 	ctx := context.Background()
-	st := openGPKG(t)
 	t.Cleanup(func() { st.Close() })
 	sh := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
 	f := sh.Frame.Bound()
@@ -469,12 +473,7 @@ func TestReadAccessDefaults(t *testing.T) {
 		t.Errorf("plot with a bad token: got %d, want 401 (not a quiet public view)", code)
 	}
 
-	bb := env.plot.Geometry.Bound()
-	req := map[string]any{"plot": env.plot.Key, "scale": "1:1000", "profile": "circular-26-2024",
-		"table": fmt.Sprintf("point,x,y\n1,%.3f,%.3f\n2,%.3f,%.3f\n3,%.3f,%.3f\n4,%.3f,%.3f\n",
-			bb.Min[1], bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1], bb.Max[0], bb.Max[1], bb.Min[0])}
-	b, _ := json.Marshal(req)
-	code, body := send(t, env.srv.URL+"/api/v1/extracts", env.surveyor, bytes.NewReader(b), false)
+	code, body := env.submit(t, env.surveyor)
 	if code != http.StatusCreated && code != http.StatusUnprocessableEntity {
 		t.Fatalf("submit an extract: %d %s", code, body)
 	}
@@ -549,4 +548,71 @@ func crsToWGS(t *testing.T, p orb.Point) (float64, float64) {
 		t.Fatal("no zone A")
 	}
 	return z.ToWGS84(p[0], p[1])
+}
+
+// submit posts an extract of the plot as measured (its own corners) with
+// the token.
+func (env *accessEnv) submit(t *testing.T, tok string) (int, string) {
+	t.Helper()
+	bb := env.plot.Geometry.Bound()
+	ex := map[string]any{"plot": env.plot.Key, "scale": "1:1000", "profile": "circular-26-2024",
+		"table": fmt.Sprintf("point,x,y\n1,%.3f,%.3f\n2,%.3f,%.3f\n3,%.3f,%.3f\n4,%.3f,%.3f\n",
+			bb.Min[1], bb.Min[0], bb.Min[1], bb.Max[0], bb.Max[1], bb.Max[0], bb.Max[1], bb.Min[0])}
+	b, err := json.Marshal(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, env.srv.URL+"/api/v1/extracts", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	env.retryAfter = resp.Header.Get("Retry-After")
+	return resp.StatusCode, string(out)
+}
+
+// TestExtractQuota: a token's extracts count against its daily quota on
+// both stores; past it, 429 with Retry-After and a message saying so,
+// and nothing stored; another token still submits.
+func TestExtractQuota(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) extractStore{"gpkg": openGPKG, "postgis": openPostGIS} {
+		t.Run(name, func(t *testing.T) {
+			env := newAccessEnvOn(t, open(t), func(o *api.Options) { o.ExtractQuota = 1000 })
+			var ok int
+			for range 10 {
+				code, body := env.submit(t, env.surveyor)
+				if code == http.StatusTooManyRequests {
+					if !strings.Contains(body, "quota of 1000 bytes of extracts a day") {
+						t.Errorf("429 body: %s, want it to name the quota", body)
+					}
+					break
+				}
+				if code != http.StatusCreated {
+					t.Fatalf("submission %d: %d %s", ok+1, code, body)
+				}
+				ok++
+			}
+			if ok == 0 || ok == 10 {
+				t.Fatalf("%d submissions of a few hundred bytes passed a quota of 1000 bytes, want some and not all", ok)
+			}
+			env.retryAfter = ""
+			code, body := env.submit(t, env.surveyor)
+			if ra, _ := strconv.Atoi(env.retryAfter); code != http.StatusTooManyRequests || ra < 1 || ra > 86400 {
+				t.Errorf("after the quota: got %d Retry-After %q %s, want 429 with a wait until tomorrow", code, env.retryAfter, body)
+			}
+			resp, b := fetch(t, http.MethodGet, fmt.Sprintf("%s/api/v1/extracts/%d", env.srv.URL, ok+1), "Authorization", "Bearer "+env.admin)
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("extract %d after the refusals: got %d %s, want none stored", ok+1, resp.StatusCode, b)
+			}
+			if code, body := env.submit(t, env.other); code != http.StatusCreated {
+				t.Errorf("another surveyor: got %d %s, want 201 (the quota is per token)", code, body)
+			}
+		})
+	}
 }

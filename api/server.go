@@ -41,6 +41,7 @@ type Server struct {
 	touched  map[int64]time.Time // when each token's last use was last written
 
 	access         Access         // who may read what (api/access.go)
+	extractQuota   int64          // bytes of extracts per token and day; < 0: unlimited
 	metricsApart   bool           // /metrics is served by MetricsHandler on a listener of its own
 	publicURL      string         // scheme://host of absolute URLs; "" = the listener's address
 	trustedProxies []netip.Prefix // peers whose X-Forwarded-* headers are believed
@@ -69,6 +70,9 @@ type Options struct {
 	// Access says who may read each group of routes; zero groups take
 	// DefaultAccess.
 	Access Access
+	// ExtractQuota is how many bytes of extract submissions one token may
+	// store per day (api/quota.go); 0 = DefaultExtractQuota, < 0 = no limit.
+	ExtractQuota int64
 	// MetricsApart leaves /metrics off the router: the caller serves
 	// MetricsHandler on a listen address of its own.
 	MetricsApart bool
@@ -103,7 +107,10 @@ func New(o Options) *Server {
 		window = DefaultAuthFailureWindow
 	}
 	s.failures, s.touched = newFailureCounter(limit, window), map[int64]time.Time{}
-	s.access, s.metricsApart = o.Access.withDefaults(), o.MetricsApart
+	s.access, s.metricsApart, s.extractQuota = o.Access.withDefaults(), o.MetricsApart, o.ExtractQuota
+	if s.extractQuota == 0 {
+		s.extractQuota = DefaultExtractQuota
+	}
 	if s.ingestTimeout <= 0 {
 		s.ingestTimeout = DefaultIngestTimeout
 	}

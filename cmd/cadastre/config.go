@@ -35,6 +35,7 @@ type Config struct {
 	AuthFailures      int           // bad secrets from one address per AuthFailureWindow before 429
 	ReadAccess        string        // who reads what: map=public,history=token,extracts=owner,metrics=token
 	MetricsAddr       string        // /metrics on this listen address of its own; "" = on Addr
+	ExtractQuota      int64         // bytes of extracts one token may store per day; -1 = no limit
 	AuthFailureWindow time.Duration
 	WebDir            string // the map page's directory, holding node_modules (npm ci)
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
@@ -49,7 +50,7 @@ func defaultConfig() Config {
 		MaxExtractBytes: api.DefaultMaxExtractBytes, MaxDecisionBytes: api.DefaultMaxDecisionBytes,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
-		AuthFailures: api.DefaultAuthFailures, ReadAccess: api.DefaultAccess.String(), AuthFailureWindow: api.DefaultAuthFailureWindow,
+		AuthFailures: api.DefaultAuthFailures, ReadAccess: api.DefaultAccess.String(), ExtractQuota: api.DefaultExtractQuota, AuthFailureWindow: api.DefaultAuthFailureWindow,
 		WebDir: "web",
 	}
 }
@@ -91,6 +92,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.AuthFailures, "auth-failures", c.AuthFailures, "bad token secrets one client address may send per --auth-failure-window; then 429")
 	fs.DurationVar(&c.AuthFailureWindow, "auth-failure-window", c.AuthFailureWindow, "the window of --auth-failures")
 	fs.StringVar(&c.ReadAccess, "read-access", c.ReadAccess, "who may read each group: map (tiles, lookups, plot geometry), history (changed_by), extracts (owner: submitter, registrars, admins) and metrics, each public or token (CADASTRE_READ_ACCESS; docs/SECURITY.md)")
+	fs.Int64Var(&c.ExtractQuota, "extract-quota-bytes", c.ExtractQuota, "bytes of extract submissions one token may store per day (UTC+7); -1: no limit")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this listen address instead of --addr (CADASTRE_METRICS_ADDR)")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
@@ -125,6 +127,9 @@ func (c Config) check() error {
 		if d <= 0 {
 			return fmt.Errorf("--%s must be positive, got %v: an unbounded request holds a connection forever", name, d)
 		}
+	}
+	if c.ExtractQuota == 0 || c.ExtractQuota < -1 {
+		return fmt.Errorf("--extract-quota-bytes must be positive, or -1 for no limit; got %d", c.ExtractQuota)
 	}
 	if c.AuthFailures <= 0 {
 		return fmt.Errorf("--auth-failures must be positive, got %d", c.AuthFailures)
