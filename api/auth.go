@@ -20,8 +20,13 @@ const (
 )
 
 // touchEvery is how often at most a token's last use is written: a busy
-// token costs one write a minute, not one per request.
-const touchEvery = time.Minute
+// token costs one write a minute, not one per request. touchWait bounds
+// that write: behind a long ingest holding the GeoPackage's write lock a
+// read must not wait for it (the use is then recorded a minute later).
+const (
+	touchEvery = time.Minute
+	touchWait  = 250 * time.Millisecond
+)
 
 // authorize checks the request's bearer token and role: 401 when it is
 // missing, unknown, revoked or expired, 403 when its role is not one of
@@ -107,8 +112,10 @@ func (s *Server) touch(ctx context.Context, ts spatial.Tokens, tok *spatial.Toke
 	}
 	s.touched[tok.ID] = now
 	s.touchMu.Unlock()
-	if err := ts.TouchToken(ctx, tok.ID, now); err != nil {
-		s.log.WarnContext(ctx, "recording the token's last use failed", "token_id", tok.ID, "err", err)
+	tctx, cancel := context.WithTimeout(ctx, touchWait)
+	defer cancel()
+	if err := ts.TouchToken(tctx, tok.ID, now); err != nil {
+		s.log.WarnContext(ctx, "recording the token's last use failed; it is retried a minute later", "token_id", tok.ID, "err", err)
 	}
 }
 
