@@ -87,38 +87,45 @@ type Options struct {
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web,
+	o = o.withDefaults()
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web,
+		maxIngest: o.MaxIngestBytes, maxExtract: o.MaxExtractBytes, maxDecision: o.MaxDecisionBytes, ingestTimeout: o.IngestTimeout,
+		failures: newFailureCounter(o.AuthFailures, o.AuthFailureWindow), touched: map[int64]time.Time{},
+		access: o.Access, extractQuota: o.ExtractQuota, metricsApart: o.MetricsApart,
 		publicURL: strings.TrimSuffix(o.PublicURL, "/"), trustedProxies: o.TrustedProxies}
-	s.maxExtract, s.maxDecision, s.ingestTimeout = o.MaxExtractBytes, o.MaxDecisionBytes, o.IngestTimeout
-	if s.maxIngest <= 0 {
-		s.maxIngest = DefaultMaxIngestBytes
-	}
-	if s.maxExtract <= 0 {
-		s.maxExtract = DefaultMaxExtractBytes
-	}
-	if s.maxDecision <= 0 {
-		s.maxDecision = DefaultMaxDecisionBytes
-	}
-	limit, window := o.AuthFailures, o.AuthFailureWindow
-	if limit <= 0 {
-		limit = DefaultAuthFailures
-	}
-	if window <= 0 {
-		window = DefaultAuthFailureWindow
-	}
-	s.failures, s.touched = newFailureCounter(limit, window), map[int64]time.Time{}
-	s.access, s.metricsApart, s.extractQuota = o.Access.withDefaults(), o.MetricsApart, o.ExtractQuota
-	if s.extractQuota == 0 {
-		s.extractQuota = DefaultExtractQuota
-	}
-	if s.ingestTimeout <= 0 {
-		s.ingestTimeout = DefaultIngestTimeout
-	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
 	s.routes()
 	return s
+}
+
+// withDefaults fills the settings left zero with their defaults.
+func (o Options) withDefaults() Options {
+	for _, f := range []struct {
+		v   *int64
+		def int64
+	}{{&o.MaxIngestBytes, DefaultMaxIngestBytes}, {&o.MaxExtractBytes, DefaultMaxExtractBytes}, {&o.MaxDecisionBytes, DefaultMaxDecisionBytes}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	for _, f := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&o.IngestTimeout, DefaultIngestTimeout}, {&o.AuthFailureWindow, DefaultAuthFailureWindow}} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
+	}
+	if o.AuthFailures <= 0 {
+		o.AuthFailures = DefaultAuthFailures
+	}
+	if o.ExtractQuota == 0 {
+		o.ExtractQuota = DefaultExtractQuota
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	o.Access = o.Access.withDefaults()
+	return o
 }
 
 func (s *Server) routes() {
