@@ -109,35 +109,45 @@ func (s *Server) fromTrustedProxy(r *http.Request) bool {
 		return false
 	}
 	ip, err := netip.ParseAddrPort(r.RemoteAddr)
-	if err != nil {
-		return false
-	}
-	for _, p := range s.trustedProxies {
-		if p.Contains(ip.Addr().Unmap()) {
-			return true
-		}
-	}
-	return false
+	return err == nil && s.trusted(ip.Addr().Unmap())
 }
 
-// clientAddr is the address failed logins are counted by: the peer, or
-// the last address a trusted proxy appended to X-Forwarded-For (the one
-// it saw; earlier ones the client may have written).
+// clientAddr is the address failed logins are counted by: the peer; or,
+// when the peer is a trusted proxy, the right-most X-Forwarded-For entry
+// that is not itself a trusted proxy (what the outermost trusted proxy
+// saw; entries left of it the client may have written).
 func (s *Server) clientAddr(r *http.Request) string {
 	host := r.RemoteAddr
 	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 		host = ap.Addr().Unmap().String()
 	}
-	if s.fromTrustedProxy(r) {
-		xff := r.Header.Values("X-Forwarded-For")
-		if len(xff) > 0 {
-			parts := strings.Split(xff[len(xff)-1], ",")
-			if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-				return a.Unmap().String()
-			}
+	if !s.fromTrustedProxy(r) {
+		return host
+	}
+	var hops []string
+	for _, v := range r.Header.Values("X-Forwarded-For") {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed hop: trust nothing left of it
+		}
+		if a = a.Unmap(); !s.trusted(a) {
+			return a.String()
 		}
 	}
 	return host
+}
+
+// trusted reports whether a is in a trusted proxy prefix.
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.trustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 func firstValue(h string) string {

@@ -616,3 +616,37 @@ func TestExtractQuota(t *testing.T) {
 		})
 	}
 }
+
+// TestAuthFailuresBehindProxy: behind a trusted proxy, failures are
+// counted by the address the proxy saw (the right-most untrusted
+// X-Forwarded-For entry), so one client's guesses do not block another
+// and a forged left-most entry does not escape the count.
+func TestAuthFailuresBehindProxy(t *testing.T) {
+	st := openGPKG(t)
+	t.Cleanup(func() { st.Close() })
+	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: discardLog(), AuthFailures: 2,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("10.0.0.0/8")}}))
+	t.Cleanup(srv.Close)
+	try := func(xff string) int {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/ingest", strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer cad_wrong")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i, xff := range []string{"203.0.113.5", "198.51.100.1, 203.0.113.5, 10.1.2.3"} {
+		if got := try(xff); got != http.StatusUnauthorized {
+			t.Fatalf("failure %d: got %d, want 401", i, got)
+		}
+	}
+	if got := try("192.0.2.9, 203.0.113.5"); got != http.StatusTooManyRequests {
+		t.Errorf("third try of 203.0.113.5 behind a forged entry: got %d, want 429", got)
+	}
+	if got := try("203.0.113.6"); got != http.StatusUnauthorized {
+		t.Errorf("another client behind the same proxy: got %d, want 401", got)
+	}
+}
