@@ -107,6 +107,9 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 	fs := flag.NewFlagSet("cadastre "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.flags(fs)
+	if err := envFlags(fs); err != nil {
+		return c, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -117,6 +120,24 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 		return c, usageError{err}
 	}
 	return c, nil
+}
+
+// envFlags sets each flag from its variable CADASTRE_<NAME> (--read-timeout:
+// CADASTRE_READ_TIMEOUT) when that is set, so that every setting, numbers
+// and durations too, can come from the environment; flags given on the
+// command line then override. A bad value is a usage error naming the
+// variable.
+func envFlags(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "CADASTRE_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if serr := fs.Set(f.Name, v); serr != nil {
+				err = usageError{fmt.Errorf("%s=%q: %v", name, v, serr)}
+			}
+		}
+	})
+	return err
 }
 
 // check refuses settings that cannot work, before anything starts.

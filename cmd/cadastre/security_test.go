@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestMetricsOwnAddress: with --metrics-addr, /metrics answers there
@@ -31,5 +32,22 @@ func TestMetricsOwnAddress(t *testing.T) {
 		if err := Main(t.Context(), append([]string{"serve"}, bad...), io.Discard, io.Discard); exitCode(err) != 2 {
 			t.Errorf("serve %v: got %v, want a usage error", bad, err)
 		}
+	}
+}
+
+// TestSettingsFromEnvironment: every serve flag has its CADASTRE_
+// variable, numbers and durations too; a flag overrides it; a bad value
+// names the variable.
+func TestSettingsFromEnvironment(t *testing.T) {
+	t.Setenv("CADASTRE_WRITE_TIMEOUT", "45s")
+	t.Setenv("CADASTRE_EXTRACT_QUOTA_BYTES", "1000")
+	t.Setenv("CADASTRE_READ_ACCESS", "history=public")
+	c, err := parseConfig("serve", []string{"--extract-quota-bytes", "2000"}, io.Discard)
+	if err != nil || c.WriteTimeout != 45*time.Second || c.ExtractQuota != 2000 || c.ReadAccess != "history=public" {
+		t.Errorf("config from env: %+v, %v; want write timeout 45s, quota 2000 (the flag), history=public", c, err)
+	}
+	t.Setenv("CADASTRE_IDLE_TIMEOUT", "forever")
+	if _, err := parseConfig("serve", nil, io.Discard); exitCode(err) != 2 || !strings.Contains(err.Error(), "CADASTRE_IDLE_TIMEOUT") {
+		t.Errorf("bad CADASTRE_IDLE_TIMEOUT: got %v, want a usage error naming it", err)
 	}
 }
