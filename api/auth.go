@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func rolesText(roles []spatial.Role) string {
 // authenticate finds the valid token of a secret, counting failures per
 // client address.
 func (s *Server) authenticate(r *http.Request, secret string) (*spatial.Token, error) {
-	client := s.clientAddr(r)
+	client := failureKey(s.clientAddr(r))
 	if wait := s.failures.blocked(client, time.Now()); wait > 0 {
 		return nil, &tooManyError{retryAfter: wait, msg: "too many failed authentication attempts from this address; try again later"}
 	}
@@ -99,6 +100,24 @@ func (s *Server) authenticate(r *http.Request, secret string) (*spatial.Token, e
 	}
 	s.log.WarnContext(r.Context(), "authentication failed", attrs...)
 	return nil, err
+}
+
+// failureKey is what failures are counted by: an IPv4 address, or the
+// /64 of an IPv6 one (one subscriber's network, which hands its hosts
+// any of 2^64 addresses).
+func failureKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
 
 // touch records the token's use, at most once per touchEvery; a failure
