@@ -64,6 +64,10 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := s.chargeExtract(r, tok, int64(len(raw))); err != nil { // issue 15: a daily quota per token
+		writeError(w, r, s.log, err)
+		return
+	}
 	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: "token:" + tok.Name, Submission: raw}
 	if err := es.CreateExtract(r.Context(), rec); err != nil {
 		writeError(w, r, s.log, err)
@@ -198,7 +202,11 @@ func (s *Server) loadExtract(r *http.Request) (*extract.Record, error) {
 	if err != nil {
 		return nil, spatial.Errorf(spatial.KindNotFound, "no extract %q", mux.Vars(r)["id"])
 	}
-	return es.Extract(r.Context(), id)
+	rec, err := es.Extract(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return rec, s.canReadExtract(r, rec) // issue 15: Access.Extracts
 }
 
 // handleExtractSVG answers GET /api/v1/extracts/{id}/report.svg: the
@@ -294,9 +302,14 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 // decodeDecision reads a decision body strictly: unknown fields, a
 // missing "accept" and NUL characters are refused.
 func decodeDecision(r *http.Request) (*DecisionRequest, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	// The route's limit (api/middleware.go, --max-decision-bytes) is
+	// already on r.Body: exceeding it is a 413.
+	raw, err := io.ReadAll(r.Body)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return nil, err
+	}
 	if err != nil {
-		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable or larger than 1 MiB"}})
+		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable"}})
 	}
 	if err := extract.CheckText(raw); err != nil {
 		return nil, errors.Join(errNUL, err)

@@ -63,7 +63,7 @@ func acceptOverlaps(t *testing.T, env *extractEnv, admin string) {
 	if _, body := get(t, env.srv.URL+"/api/v1/plots/90001/7/1"); !strings.Contains(string(body), `"version":1,`) || strings.Contains(string(body), `"version":2`) {
 		t.Fatalf("after the refused accept: plot 1 is %s, want version 1 only", body)
 	}
-	if _, body := get(t, env.srv.URL+"/api/v1/extracts/"+fmt.Sprint(rec.ID)); !strings.Contains(string(body), `"status":"validated"`) {
+	if _, body := fetch(t, http.MethodGet, env.srv.URL+"/api/v1/extracts/"+fmt.Sprint(rec.ID), "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(body), `"status":"validated"`) {
 		t.Fatalf("after the refused accept: extract %s, want still validated", body)
 	}
 	// The neighbour's next ingest is not blocked by an overlap it did not make.

@@ -1,6 +1,9 @@
 package spatial
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the system of record for units, sheets and plots. Every write is
 // one transaction that adds versions; nothing is overwritten or deleted.
@@ -134,4 +137,15 @@ type Tokens interface {
 	// The row is kept. KindNotFound for an unknown id, KindConflict for a
 	// token already revoked.
 	RevokeToken(ctx context.Context, id int64, by string) (*Token, error)
+	// TouchToken records that token id authorized a request at at
+	// (its LastUsedAt); an earlier time than the one stored is ignored.
+	// KindNotFound for an unknown id.
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	// ChargeExtractBytes adds n bytes to what token id stored in extracts
+	// on day (a date; its clock time is ignored) and returns the new total,
+	// unless the total would pass limit: then nothing is added, the
+	// current total is returned and the error is KindConflict. Check and
+	// addition are one atomic step, so that concurrent submissions cannot
+	// pass the limit together.
+	ChargeExtractBytes(ctx context.Context, id int64, day time.Time, n, limit int64) (int64, error)
 }

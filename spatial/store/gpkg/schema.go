@@ -75,6 +75,8 @@ var baseSchema = []string{
   units INTEGER NOT NULL DEFAULT 0,
   contents_at TEXT)`,
 	tokensDDL,
+	tokenUsesDDL,
+	tokenExtractBytesDDL,
 }
 
 // wgs84WKT is the definition of EPSG:4326 that GeoPackage 1.3 Annex C
@@ -104,7 +106,7 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
-	if err := addMissingColumns(ctx, tx, "tokens", tokenRevocationColumns); err != nil {
+	if err := addMissingColumns(ctx, tx, "tokens", append(tokenRevocationColumns, tokenExpiryColumns...)); err != nil {
 		return err
 	}
 	if err := addMissingColumns(ctx, tx, "changes", changesColumns); err != nil {
@@ -122,6 +124,12 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "tokens", tokensDescription); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "token_uses", "When each API token last authorized a request"); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "token_extract_bytes", "Bytes of extracts each API token stored per day (its quota)"); err != nil {
 		return err
 	}
 	zones, err := zonesInUse(ctx, tx)
