@@ -17,10 +17,6 @@ import (
 	"cadastre/spatial/grid"
 )
 
-// maxExtractBytes limits an extract submission: a boundary of a few
-// hundred points is a few kilobytes.
-const maxExtractBytes = 4 << 20
-
 // extractRoutes registers the extract endpoints (issue 6).
 func (s *Server) extractRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/extracts", s.handleSubmitExtract).Methods(http.MethodPost)
@@ -97,12 +93,12 @@ func unprocessableIf(b bool) int {
 // keep.
 func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, extract.Settings, error) {
 	var q extract.Request
-	body := http.MaxBytesReader(nil, r.Body, maxExtractBytes)
+	// The route's limit (api/middleware.go, --max-extract-bytes) is on r.Body.
 	var raw json.RawMessage
-	if err := json.NewDecoder(body).Decode(&raw); err != nil {
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", maxExtractBytes), Err: errTooLarge}
+			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
 		}
 		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}
