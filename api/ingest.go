@@ -37,11 +37,16 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := ingestTextProblems(r); err != nil {
+		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		return
+	}
 	set, inputName, format, err := parseIngestQuery(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	set.Decode.Limits = s.ingestLimits
 	spool, sum, n, err := s.spool(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -109,6 +114,22 @@ func (s *Server) spool(r *http.Request) (*os.File, string, int64, error) {
 }
 
 var errTooLarge = errors.New("request body too large")
+
+// ingestTextProblems refuses query texts that would be stored (the file
+// name in the version's source, the reason) when they are not valid UTF-8
+// or hold a NUL (spatial.TextProblem): percent-decoding lets a client send
+// any byte. Both stores would refuse them too (Change.Check); this names
+// the parameter before the upload is spooled.
+func ingestTextProblems(r *http.Request) error {
+	var q queryProblems
+	v := r.URL.Query()
+	for _, name := range []string{"name", "reason", "format", "crs"} {
+		if why := spatial.TextProblem(v.Get(name)); why != "" {
+			q.add(name, "%s", why)
+		}
+	}
+	return q.err()
+}
 
 func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, error) {
 	var q queryProblems

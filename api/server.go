@@ -13,21 +13,23 @@ import (
 
 	"cadastre/spatial"
 	"cadastre/spatial/index"
+	"cadastre/spatial/ingest"
 	"cadastre/tiles"
 )
 
 // Server holds what the handlers need; it has no global state.
 type Server struct {
-	store     spatial.Store
-	index     *index.Index // the read model; nil: lookups answer 503
-	log       *slog.Logger
-	router    *mux.Router
-	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
-	tileFast  http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
-	maxIngest int64
-	onTouched []func([]index.Touched) // e.g. tile cache invalidation
-	tiles     *tiles.Cache            // vector tiles and /metrics; nil: not served
-	web       fs.FS                   // the map page's files (api/web.go); nil: no page
+	store        spatial.Store
+	index        *index.Index // the read model; nil: lookups answer 503
+	log          *slog.Logger
+	router       *mux.Router
+	plotsAt      http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
+	tileFast     http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
+	maxIngest    int64
+	ingestLimits ingest.Limits
+	onTouched    []func([]index.Touched) // e.g. tile cache invalidation
+	tiles        *tiles.Cache            // vector tiles and /metrics; nil: not served
+	web          fs.FS                   // the map page's files (api/web.go); nil: no page
 }
 
 // Options configures a Server.
@@ -36,6 +38,7 @@ type Options struct {
 	Index          *index.Index
 	Log            *slog.Logger
 	MaxIngestBytes int64                   // upload limit; 0 = DefaultMaxIngestBytes
+	IngestLimits   ingest.Limits           // per-feature vertices and string length; zero = defaults
 	OnTouched      []func([]index.Touched) // called after each write this instance makes
 	Tiles          *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
 	Web            fs.FS                   // the map page (web.FS); nil: no page
@@ -43,7 +46,7 @@ type Options struct {
 
 // New returns a Server with every route registered.
 func New(o Options) *Server {
-	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web}
+	s := &Server{store: o.Store, index: o.Index, log: o.Log, router: mux.NewRouter(), maxIngest: o.MaxIngestBytes, ingestLimits: o.IngestLimits, onTouched: o.OnTouched, tiles: o.Tiles, web: o.Web}
 	if s.maxIngest <= 0 {
 		s.maxIngest = DefaultMaxIngestBytes
 	}

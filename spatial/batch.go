@@ -91,6 +91,8 @@ func checkUnit(i int, u *AdminUnit) []Problem {
 	if u.Successor != "" && !ValidUnitCode(u.Successor) {
 		at("successor", fmt.Sprintf("%q is not a 5-digit commune code", u.Successor))
 	}
+	checkText(at, "name", u.Name)
+	checkText(at, "province", u.Province)
 	return ps
 }
 
@@ -105,6 +107,7 @@ func checkSheet(i int, s *Sheet) []Problem {
 	if _, ok := crs.ZoneByEPSG(s.EPSG); !ok {
 		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", s.EPSG))
 	}
+	checkText(at, "grid_number", s.GridNumber)
 	if !s.Scale.Valid() {
 		at("scale", fmt.Sprintf("1:%d is not a cadastral scale", int(s.Scale)))
 		return ps
@@ -127,6 +130,13 @@ func checkSheet(i int, s *Sheet) []Problem {
 	return ps
 }
 
+// checkText reports a text that cannot be stored (TextProblem).
+func checkText(at func(field, reason string), field, s string) {
+	if p := TextProblem(s); p != "" {
+		at(field, p)
+	}
+}
+
 func near(a, b float64) bool { return math.Abs(a-b) < 0.001 }
 
 func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
@@ -144,6 +154,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
 	if !zoneOK {
 		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", p.EPSG))
 	}
+	checkText(at, "address", p.Address)
 	if len(p.LandUse) == 0 {
 		at("land_use", "no land-use code")
 	}

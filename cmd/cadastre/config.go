@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
+
+	"cadastre/spatial/ingest"
 )
 
 // Config is every setting of the service: defaults, then environment, then
@@ -20,6 +23,8 @@ type Config struct {
 	LogFormat       string        // text or json
 	ShutdownTimeout time.Duration // grace period for in-flight requests
 	MaxIngestBytes  int64         // size limit of one HTTP upload
+	MaxVertices     int           // vertices of one input feature (ingest.Limits)
+	MaxString       int           // bytes of one input string or table line (ingest.Limits)
 	WebDir          string        // the map page's directory, holding node_modules (npm ci)
 }
 
@@ -28,6 +33,7 @@ func defaultConfig() Config {
 	return Config{
 		Addr: "127.0.0.1:8080", GPKGPath: "data/cadastre.gpkg", LoadSample: true,
 		LogLevel: "info", LogFormat: "text", ShutdownTimeout: 15 * time.Second, MaxIngestBytes: 2 << 30,
+		MaxVertices: ingest.DefaultMaxVertices, MaxString: ingest.DefaultMaxString,
 		WebDir: "web",
 	}
 }
@@ -41,6 +47,13 @@ func (c *Config) fromEnv() {
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
+		}
+	}
+	for k, p := range map[string]*int{"CADASTRE_MAX_VERTICES": &c.MaxVertices, "CADASTRE_MAX_STRING": &c.MaxString} {
+		if v, ok := os.LookupEnv(k); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				*p = n
+			}
 		}
 	}
 	if v, ok := os.LookupEnv("CADASTRE_LOAD_SAMPLE"); ok {
@@ -57,6 +70,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CADASTRE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CADASTRE_LOG_FORMAT)")
 	fs.Int64Var(&c.MaxIngestBytes, "max-ingest-bytes", c.MaxIngestBytes, "size limit of one upload to POST /api/v1/ingest")
+	fs.IntVar(&c.MaxVertices, "max-vertices", c.MaxVertices, "most vertices of one input feature; more is a problem of the feature (CADASTRE_MAX_VERTICES)")
+	fs.IntVar(&c.MaxString, "max-string", c.MaxString, "longest string (or coordinate table line) of an input, bytes (CADASTRE_MAX_STRING)")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
@@ -75,6 +90,11 @@ func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 		return c, usageError{fmt.Errorf("unexpected arguments %v", fs.Args())}
 	}
 	return c, nil
+}
+
+// ingestLimits are the input limits of c.
+func (c Config) ingestLimits() ingest.Limits {
+	return ingest.Limits{MaxVertices: c.MaxVertices, MaxString: c.MaxString}
 }
 
 // redacted is c for the start-up log: the database password hidden.

@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		log.Warn("the map page will not work", "err", err) // the API does not need it
 	}
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
+	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, IngestLimits: cfg.ingestLimits(),
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
 	srv := &http.Server{
 		Handler:           handler,

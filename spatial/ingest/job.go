@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cadastre/spatial"
 )
@@ -190,9 +191,25 @@ func (j *job) input(in Input) error {
 	return j.flush()
 }
 
+// maxUnitsFile is the size limit of a units file (a province has a few
+// hundred units; the whole country about ten thousand).
+const maxUnitsFile = 64 << 20
+
+// unitsFile reads a units file whole. encoding/json would turn invalid
+// UTF-8 into U+FFFD, so it is refused first; json.Unmarshal refuses
+// anything after the array.
 func (j *job) unitsFile(r io.Reader) error {
+	b, err := io.ReadAll(io.LimitReader(r, maxUnitsFile+1))
+	switch {
+	case err != nil:
+		return err
+	case len(b) > maxUnitsFile:
+		return spatial.Errorf(spatial.KindInvalid, "units file larger than %d bytes", maxUnitsFile)
+	case !utf8.Valid(b):
+		return spatial.Errorf(spatial.KindInvalid, "units file: not valid UTF-8 (save it as UTF-8)")
+	}
 	var us []spatial.AdminUnit
-	if err := json.NewDecoder(r).Decode(&us); err != nil {
+	if err := json.Unmarshal(b, &us); err != nil {
 		return spatial.Errorf(spatial.KindInvalid, "units file: want a JSON array of units: %v", err)
 	}
 	for _, u := range us {

@@ -28,6 +28,9 @@ func (s *Store) Begin(ctx context.Context, c spatial.Change) (spatial.Tx, error)
 
 func (s *Store) begin(ctx context.Context, c spatial.Change) (*writeTx, error) {
 	const msg = "gpkg: starting a write transaction failed"
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate: takes the write lock now
 	if err != nil {
 		return nil, storeError(ctx, err, msg)

@@ -52,6 +52,9 @@ type chunk struct {
 // and reserves its change seq. End it with Commit or Rollback; deferring
 // Rollback is safe, it does nothing after Commit.
 func (s *Store) Begin(ctx context.Context, c spatial.Change) (spatial.Tx, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
 	select {
 	case s.writing <- struct{}{}:
 	case <-ctx.Done():

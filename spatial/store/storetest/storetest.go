@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"TwoZones", testTwoZones},
 		{"UnitsAndSheets", testUnitsAndSheets},
 		{"ManyPlots", testManyPlots},
+		{"RefusesBadText", testRefusesBadText},
+		{"EmptyTxNoChange", testEmptyTxNoChange},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -455,5 +457,72 @@ func testManyPlots(t *testing.T, s spatial.Store) {
 	})
 	if !errors.Is(err, stop) || n != 5 {
 		t.Errorf("EachPlot early stop: got err %v after %d plots, want stop after 5", err, n)
+	}
+}
+
+// testRefusesBadText: a NUL character or invalid UTF-8 in any text is
+// refused alike by both stores, naming the field (issue 13). Before,
+// PostgreSQL failed on the NUL with an internal error and SQLite stored it.
+func testRefusesBadText(t *testing.T, s spatial.Store) {
+	for _, c := range []struct {
+		name, field string
+		edit        func(b *spatial.Batch)
+	}{
+		{"NUL in address", "address", func(b *spatial.Batch) { b.Plots[0].Address = "Thôn\x001" }},
+		{"invalid UTF-8 in address", "address", func(b *spatial.Batch) { b.Plots[0].Address = "Th\xf4n 1" }},
+		{"NUL in unit name", "units[0].name", func(b *spatial.Batch) { b.Units[0].Name = "X\x00" }},
+		{"NUL in reason", "reason", func(b *spatial.Batch) { b.Change.Reason = "load\x00" }},
+		{"invalid UTF-8 in source", "source", func(b *spatial.Batch) { b.Change.Source = "f\xff.geojson" }},
+		{"NUL in changed_by", "changed_by", func(b *spatial.Batch) { b.Change.By = "\x00" }},
+	} {
+		b := baseBatch(t)
+		c.edit(b)
+		_, err := s.Write(ctx(t), b)
+		if spatial.KindOf(err) != spatial.KindInvalid {
+			t.Errorf("%s: got %v, want KindInvalid", c.name, err)
+			continue
+		}
+		named := false
+		for _, p := range spatial.ProblemsOf(err) {
+			named = named || p.Field == c.field
+		}
+		if !named {
+			t.Errorf("%s: problems %v, none names %s", c.name, spatial.ProblemsOf(err), c.field)
+		}
+	}
+	if got := count(t, s); len(got) != 0 {
+		t.Errorf("after refused batches: %d plots stored, want 0", len(got))
+	}
+}
+
+// testEmptyTxNoChange: a write transaction that writes nothing (an empty
+// FeatureCollection) commits without a change being recorded: a later
+// write's change sequence follows the previous one's directly. Before,
+// the GeoPackage kept an empty changes row.
+func testEmptyTxNoChange(t *testing.T, s spatial.Store) {
+	w, ok := s.(spatial.Writer)
+	if !ok {
+		t.Skip("store cannot take chunked writes")
+	}
+	mustWrite(t, s, baseBatch(t))
+	for range 2 {
+		tx, err := w.Begin(ctx(t), spatial.Change{By: "t", Reason: "empty"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tx.Commit(ctx(t))
+		if err != nil || res.Inserted+res.Changed+res.Unchanged+res.Sheets+res.Units != 0 {
+			t.Fatalf("empty commit: %+v %v", res, err)
+		}
+	}
+	changes, ok := s.(interface {
+		ChangeCount(ctx context.Context) (int, error)
+	})
+	if !ok {
+		t.Fatalf("store %T cannot count its changes", s)
+	}
+	n, err := changes.ChangeCount(ctx(t))
+	if err != nil || n != 1 {
+		t.Errorf("change rows after one write and two empty ones: got %d (%v), want 1", n, err)
 	}
 }
