@@ -3,6 +3,7 @@ package spatial
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -18,6 +19,11 @@ type Batch struct {
 	Plots  []*Plot
 	Retire []PlotKey // plots to retire (a new, retired version; never a delete)
 	Change Change
+
+	// Warnings are set by Check: what may be stored but deserves a look
+	// (a plot beyond its sheet's frame extension whose label point is
+	// inside the frame). Index and Field as for problems.
+	Warnings []Problem
 }
 
 // Check normalises the batch (ring orientation, measured areas) and checks
@@ -168,7 +174,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
 	}
 	gerrs := ValidateGeometry(p.Geometry)
 	for _, ge := range gerrs {
-		at("geometry", ge.Error())
+		ps = append(ps, Problem{Index: i, Feature: p.Key.String(), Field: "geometry", Reason: ge.Error(), Check: CheckInvalidGeometry})
 	}
 	if len(gerrs) > 0 || !zoneOK {
 		return ps
@@ -201,4 +207,51 @@ func checkPlacement(p *Plot, bound orb.Bound, sheets SheetLookup, at func(string
 	if !allowed.Contains(bound.Min) || !allowed.Contains(bound.Max) {
 		at("geometry", fmt.Sprintf("plot extends beyond its sheet %s (%s) frame by more than the %.0f m frame extension allowed at 1:%d", s.Key, s.GridNumber, ext, int(s.Scale)))
 	}
+}
+
+// Passed returns the part of b that has none of the problems: the plots
+// without a problem at their index, the sheets, units and retirements
+// without one naming them (Field "sheets[i]...", "units[i]...",
+// "retire[i]"). A store writes it into a transaction that will not commit,
+// so that the whole-batch checks (overlaps) still see every feature that
+// passed its own checks: one run then reports every kind of problem
+// (issue 13). ok is false when nothing passed.
+func (b *Batch) Passed(probs []Problem) (rest *Batch, ok bool) {
+	badPlot := map[int]bool{}
+	bad := map[string]map[int]bool{"sheets": {}, "units": {}, "retire": {}}
+	for _, p := range probs {
+		if p.Index >= 0 && p.Index < len(b.Plots) && !strings.HasPrefix(p.Field, "sheets[") &&
+			!strings.HasPrefix(p.Field, "units[") && !strings.HasPrefix(p.Field, "retire[") {
+			badPlot[p.Index] = true
+			continue
+		}
+		if i := strings.IndexByte(p.Field, '['); i > 0 {
+			var n int
+			if _, err := fmt.Sscanf(p.Field[i:], "[%d]", &n); err == nil && bad[p.Field[:i]] != nil {
+				bad[p.Field[:i]][n] = true
+			}
+		}
+	}
+	rest = &Batch{Change: b.Change}
+	for i, u := range b.Units {
+		if !bad["units"][i] {
+			rest.Units = append(rest.Units, u)
+		}
+	}
+	for i, s := range b.Sheets {
+		if !bad["sheets"][i] {
+			rest.Sheets = append(rest.Sheets, s)
+		}
+	}
+	for i, p := range b.Plots {
+		if !badPlot[i] {
+			rest.Plots = append(rest.Plots, p)
+		}
+	}
+	for i, k := range b.Retire {
+		if !bad["retire"][i] {
+			rest.Retire = append(rest.Retire, k)
+		}
+	}
+	return rest, len(rest.Units)+len(rest.Sheets)+len(rest.Plots)+len(rest.Retire) > 0
 }
