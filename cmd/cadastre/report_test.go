@@ -36,7 +36,7 @@ func TestIngestOneReport(t *testing.T) {
 			for _, w := range []struct{ pos, feature, reason string }{
 				{"#1", "27001/50/1", "overlaps plot 27001/50/13 (bad.geojson #13) by 25.00 m²"},
 				{"#3", "27001/50/3", "self-intersection"},
-				{"#9", "27001/50/9", "beyond its sheet"},
+				{"#9", "27001/50/9", "sticks out of its sheet"},
 			} {
 				if !reportHas(out, w.pos, w.feature, w.reason) {
 					t.Errorf("report lacks %s %s %q:\n%s", w.pos, w.feature, w.reason, out)

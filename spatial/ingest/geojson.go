@@ -241,7 +241,7 @@ func (d *decoder) feature(i int, f *streamFeature) Item {
 	}
 	if p.has(FieldPlot) {
 		d.plot(p, g)
-	} else if p.has(FieldGridNumber) {
+	} else if p.has(FieldGridNumber) || p.has(FieldOffGrid) {
 		d.sheet(p, g)
 	} else {
 		p.problem("properties", "neither a plot (no plot number) nor a sheet (no grid number)")
