@@ -56,7 +56,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	defer spool.Close()
 	rep, err := s.ingestSpooled(r, tok, spool, sum, inputName, format, set)
 	if spatial.KindOf(err) == spatial.KindInvalid {
-		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		var report any
+		if rep != nil {
+			report = rep
+		}
+		writeProblem(w, r, s.log, err, http.StatusUnprocessableEntity, report)
 		return
 	}
 	if err != nil {
