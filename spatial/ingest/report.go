@@ -192,46 +192,65 @@ func (s Summary) String() string {
 
 // positions remembers where each plot given to the transaction stands in
 // the inputs, so that an overlap found at the end names the file
-// positions of the plots of this batch. Eight bytes a plot: the plot
-// number and the input ordinal with the position packed in 32 bits.
+// positions of the plots of this batch. Plot numbers on a sheet run from
+// 1 to n, so a sheet's positions are a slice indexed by plot number: four
+// bytes a plot (the input ordinal and the position packed); a number far
+// beyond the others goes to a map instead.
 type positions struct {
-	sheets map[spatial.SheetKey][]posEntry
-	sorted bool
+	sheets map[spatial.SheetKey]*sheetPos
 }
 
-type posEntry struct {
-	plot int32
-	ref  uint32 // input << 26 | index
+type sheetPos struct {
+	dense  []uint32         // by plot number - 1: ref + 1, 0 = not given
+	sparse map[int32]uint32 // plot numbers too far out for dense
 }
 
 const posIndexBits = 26
 
 func (ps *positions) add(k spatial.PlotKey, input, index int) {
-	if input >= 1<<(32-posIndexBits) || index >= 1<<posIndexBits {
+	if input >= 1<<(32-posIndexBits) || index >= 1<<posIndexBits-1 || k.Plot <= 0 {
 		return // the position is unknown in the report
 	}
 	if ps.sheets == nil {
-		ps.sheets = map[spatial.SheetKey][]posEntry{}
+		ps.sheets = map[spatial.SheetKey]*sheetPos{}
 	}
-	sk := k.SheetKey()
-	ps.sheets[sk] = append(ps.sheets[sk], posEntry{int32(k.Plot), uint32(input)<<posIndexBits | uint32(index)})
-	ps.sorted = false
+	sp := ps.sheets[k.SheetKey()]
+	if sp == nil {
+		sp = &sheetPos{}
+		ps.sheets[k.SheetKey()] = sp
+	}
+	ref := uint32(input)<<posIndexBits | uint32(index) + 1
+	switch i := k.Plot - 1; {
+	case i < len(sp.dense):
+		sp.dense[i] = ref
+	case i < 2*len(sp.dense)+1024:
+		sp.dense = append(sp.dense, make([]uint32, i+1-len(sp.dense))...)
+		sp.dense[i] = ref
+	default:
+		if sp.sparse == nil {
+			sp.sparse = map[int32]uint32{}
+		}
+		sp.sparse[int32(k.Plot)] = ref
+	}
 }
 
 // find returns the input ordinal and position of a plot given to the
 // transaction.
 func (ps *positions) find(k spatial.PlotKey) (input, index int, ok bool) {
-	if !ps.sorted {
-		for _, es := range ps.sheets {
-			slices.SortStableFunc(es, func(a, b posEntry) int { return cmp.Compare(a.plot, b.plot) })
-		}
-		ps.sorted = true
-	}
-	es := ps.sheets[k.SheetKey()]
-	i, found := slices.BinarySearchFunc(es, int32(k.Plot), func(e posEntry, p int32) int { return cmp.Compare(e.plot, p) })
-	if !found {
+	sp := ps.sheets[k.SheetKey()]
+	if sp == nil {
 		return 0, 0, false
 	}
-	r := es[i].ref
-	return int(r >> posIndexBits), int(r & (1<<posIndexBits - 1)), true
+	var ref uint32
+	if i := k.Plot - 1; i >= 0 && i < len(sp.dense) {
+		ref = sp.dense[i]
+	}
+	if ref == 0 {
+		ref = sp.sparse[int32(k.Plot)]
+	}
+	if ref == 0 {
+		return 0, 0, false
+	}
+	ref--
+	return int(ref >> posIndexBits), int(ref & (1<<posIndexBits - 1)), true
 }

@@ -54,4 +54,18 @@ func TestPositions(t *testing.T) {
 	if _, _, ok := ps.find(spatial.PlotKey{Unit: "27001", Sheet: 1, Plot: 99999}); ok {
 		t.Error("unknown plot found")
 	}
+	// A number far beyond the others, and the first plot at position 0.
+	far := spatial.PlotKey{Unit: "27001", Sheet: 1, Plot: 2_000_000_000}
+	ps.add(far, 1, 77)
+	first := spatial.PlotKey{Unit: "27002", Sheet: 3, Plot: 1}
+	ps.add(first, 0, 0)
+	if in, idx, ok := ps.find(far); !ok || in != 1 || idx != 77 {
+		t.Errorf("far plot number: got (%d, %d, %v), want (1, 77)", in, idx, ok)
+	}
+	if in, idx, ok := ps.find(first); !ok || in != 0 || idx != 0 {
+		t.Errorf("first plot at position 0: got (%d, %d, %v), want (0, 0)", in, idx, ok)
+	}
+	if len(ps.sheets[far.SheetKey()].dense) > 6000 {
+		t.Errorf("dense positions of sheet 1: %d entries for plots up to 5000", len(ps.sheets[far.SheetKey()].dense))
+	}
 }
