@@ -219,10 +219,14 @@ func (ps *positions) add(k spatial.PlotKey, input, index int) {
 		sp = &sheetPos{}
 		ps.sheets[k.SheetKey()] = sp
 	}
+	// A key given twice keeps its first position: the later one is the
+	// duplicate, refused, and the first the plot an overlap is about.
 	ref := uint32(input)<<posIndexBits | uint32(index) + 1
 	switch i := k.Plot - 1; {
 	case i < len(sp.dense):
-		sp.dense[i] = ref
+		if sp.dense[i] == 0 {
+			sp.dense[i] = ref
+		}
 	case i < 2*len(sp.dense)+1024:
 		sp.dense = append(sp.dense, make([]uint32, i+1-len(sp.dense))...)
 		sp.dense[i] = ref
@@ -230,7 +234,9 @@ func (ps *positions) add(k spatial.PlotKey, input, index int) {
 		if sp.sparse == nil {
 			sp.sparse = map[int32]uint32{}
 		}
-		sp.sparse[int32(k.Plot)] = ref
+		if _, dup := sp.sparse[int32(k.Plot)]; !dup {
+			sp.sparse[int32(k.Plot)] = ref
+		}
 	}
 }
 

@@ -59,6 +59,7 @@ func TestPositions(t *testing.T) {
 	ps.add(far, 1, 77)
 	first := spatial.PlotKey{Unit: "27002", Sheet: 3, Plot: 1}
 	ps.add(first, 0, 0)
+	ps.add(first, 0, 9) // a duplicate key: the first position stays
 	if in, idx, ok := ps.find(far); !ok || in != 1 || idx != 77 {
 		t.Errorf("far plot number: got (%d, %d, %v), want (1, 77)", in, idx, ok)
 	}
