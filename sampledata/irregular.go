@@ -38,16 +38,16 @@ type IrregularConfig struct {
 // IrregularExpect is what an ingest of the set must report: features per
 // kind of problem (Problem.Check, or the field) and warning.
 type IrregularExpect struct {
-	Sheets, Plots     int // features of the files
-	Valid             int // plots that may be stored (with --allow-overlaps)
-	InvalidGeometry   int // plots with an invalid ring (one problem each)
-	OutsideFrame      int // plots whose label point is off their sheet (errors)
-	FrameWarnings     int // plots past their frame's extension, label inside (warnings)
-	OverlapPairs      int // overlapping pairs (rows), each of two plots of the set
-	GridNumber        int // grid sheets whose number is not their frame's cell
-	Slivers, Drawn    int // valid slivers and hand-drawn plots
-	SheetsOffGrid     int
-	SpikesAndRingKind map[string]int // invalid plots by defect, for the curious
+	Sheets, Plots   int // features of the files
+	Valid           int // plots that may be stored (with --allow-overlaps)
+	InvalidGeometry int // plots with an invalid ring (one problem each)
+	OutsideFrame    int // plots whose label point is off their sheet (errors)
+	FrameWarnings   int // plots past their frame's extension, label inside (warnings)
+	OverlapPairs    int // overlapping pairs (rows), each of two plots of the set
+	GridNumber      int // grid sheets whose number is not their frame's cell
+	Slivers, Drawn  int // valid slivers and hand-drawn plots
+	SheetsOffGrid   int
+	InvalidByKind   map[string]int // invalid plots by defect (spike, self-intersection...)
 }
 
 // irregularUnit is a made-up commune code (no real place).
@@ -62,7 +62,7 @@ func Irregular(cfg IrregularConfig, e Emitter) (IrregularExpect, error) {
 	if cfg.Each <= 0 {
 		cfg.Each = 3
 	}
-	g := &irregular{cfg: cfg, r: newRNG(uint64(cfg.Seed), 0x1226), exp: IrregularExpect{SpikesAndRingKind: map[string]int{}}}
+	g := &irregular{cfg: cfg, r: newRNG(uint64(cfg.Seed), 0x1226), exp: IrregularExpect{InvalidByKind: map[string]int{}}}
 	if err := e.Units([]spatial.AdminUnit{{Code: irregularUnit, Name: "Xã Bất Thường (mẫu)", Province: "Tỉnh Mẫu", EPSG: irregularEPSG}}); err != nil {
 		return g.exp, err
 	}
@@ -302,7 +302,7 @@ func (g *irregular) defects() []defect {
 			make := invalid[kind]
 			ds = append(ds, defect{make1: func(g *irregular, c cell) *spatial.Plot {
 				g.exp.InvalidGeometry++
-				g.exp.SpikesAndRingKind[kind]++
+				g.exp.InvalidByKind[kind]++
 				return g.plot(c.sheet, make(g, c), "LUC")
 			}})
 		}

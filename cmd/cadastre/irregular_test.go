@@ -147,3 +147,19 @@ func joinCollections(t *testing.T, paths ...string) string {
 	}
 	return string(b)
 }
+
+// TestSampleIrregular: `cadastre sample --irregular` writes the set the
+// CLI then rejects in one run, saying how many of each problem it has.
+func TestSampleIrregular(t *testing.T) {
+	dir := t.TempDir()
+	out, err := run(t, "sample", "--irregular", "--seed", "7", "--out", dir)
+	if err != nil || !strings.Contains(out, "15 invalid rings") || !strings.Contains(out, "6 overlapping pairs") {
+		t.Fatalf("sample --irregular: %v\n%s", err, out)
+	}
+	flags := storeKinds[0].flag(t)
+	files := []string{filepath.Join(dir, sampledata.UnitsFile), filepath.Join(dir, sampledata.SheetsFile), filepath.Join(dir, sampledata.PlotsFile)}
+	out, err = run(t, append(append([]string{"ingest"}, flags...), files...)...)
+	if err == nil || !strings.Contains(out, "invalid_geometry 15") || !strings.Contains(out, "overlap 12 (6 rows)") || !strings.Contains(out, "outside_frame") {
+		t.Errorf("ingest of the irregular set: %v\n%.3000s", err, out)
+	}
+}
