@@ -161,6 +161,13 @@ func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, 
 	set.AllowOverlaps = q.bool(v.Get("allow_overlaps"), "allow_overlaps")
 	set.RetireMissing = q.bool(v.Get("retire_missing"), "retire_missing")
 	set.DryRun = q.bool(v.Get("dry_run"), "dry_run")
+	if mp := v.Get("max_problems"); mp != "" {
+		n, err := strconv.Atoi(mp)
+		if err != nil || n <= 0 {
+			q.add("max_problems", "%q is not a positive whole number", mp)
+		}
+		set.MaxProblems = n
+	}
 	return set, name, format, q.err()
 }
 

@@ -82,6 +82,16 @@ func TestIngestIrregularSet(t *testing.T) {
 					t.Errorf("overlap row without both file positions: %+v", p)
 				}
 			}
+			// max_problems=2 lists two of each kind and still counts them all.
+			_, body = postBody(t, base, tok, "name=parcels.geojson&max_problems=2", both)
+			problem.Errors, problem.Report = nil, ingest.Report{}
+			if err := json.Unmarshal([]byte(body), &problem); err != nil {
+				t.Fatal(err)
+			}
+			if k := problem.Report.ProblemSummary.Kinds[spatial.CheckInvalidGeometry]; k.Listed != 2 || k.Rows != exp.InvalidGeometry ||
+				len(problem.Errors) != 2*len(want)-1 { // grid_number has one problem
+				t.Errorf("max_problems=2: %d listed, invalid geometry %+v; want 2 of each kind, all counted", len(problem.Errors), k)
+			}
 
 			// The clean set: overlaps allowed, everything stored.
 			cexp, err := sampledata.WriteIrregular(sampledata.IrregularConfig{Seed: 7, Clean: true}, clean)
