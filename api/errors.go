@@ -30,6 +30,9 @@ type Problem struct {
 	Detail   string            `json:"detail,omitempty"`
 	Instance string            `json:"instance,omitempty"`
 	Errors   []spatial.Problem `json:"errors,omitempty"`
+	// Report is the whole report of a refused ingest: the problems
+	// counted by kind, and the warnings (issue 13).
+	Report any `json:"report,omitempty"`
 }
 
 // problemType is the stable type URI of a kind.
@@ -50,6 +53,11 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 		writeTooMany(w, r, tm)
 		return
 	}
+	writeProblem(w, r, log, err, status, nil)
+}
+
+// writeProblem is writeErrorStatus with an extension member (report).
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, status int, report any) {
 	kind := spatial.KindOf(err)
 	if status == 0 {
 		status = statusOf[kind]
@@ -69,6 +77,7 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 		}
 		p.Detail = de.Message
 		p.Errors = de.Problems
+		p.Report = report
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

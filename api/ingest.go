@@ -34,11 +34,16 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := ingestTextProblems(r); err != nil {
+		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		return
+	}
 	set, inputName, format, err := parseIngestQuery(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	set.Decode.Limits = s.ingestLimits
 	spool, sum, n, err := s.spool(r)
 	if err != nil {
 		writeErrorStatus(w, r, s.log, err, spoolStatus(err))
@@ -48,7 +53,11 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 	defer spool.Close()
 	rep, err := s.ingestSpooled(r, tok, spool, sum, inputName, format, set)
 	if spatial.KindOf(err) == spatial.KindInvalid {
-		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		var report any
+		if rep != nil {
+			report = rep
+		}
+		writeProblem(w, r, s.log, err, http.StatusUnprocessableEntity, report)
 		return
 	}
 	if err != nil {
@@ -82,6 +91,22 @@ func (s *Server) ingestSpooled(r *http.Request, tok *spatial.Token, f *os.File, 
 
 var errTooLarge = errors.New("request body too large")
 
+// ingestTextProblems refuses query texts that would be stored (the file
+// name in the version's source, the reason) when they are not valid UTF-8
+// or hold a NUL (spatial.TextProblem): percent-decoding lets a client send
+// any byte. Both stores would refuse them too (Change.Check); this names
+// the parameter before the upload is spooled.
+func ingestTextProblems(r *http.Request) error {
+	var q queryProblems
+	v := r.URL.Query()
+	for _, name := range []string{"name", "reason", "format", "crs"} {
+		if why := spatial.TextProblem(v.Get(name)); why != "" {
+			q.add(name, "%s", why)
+		}
+	}
+	return q.err()
+}
+
 func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, error) {
 	var q queryProblems
 	v := r.URL.Query()
@@ -108,6 +133,13 @@ func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, 
 	set.AllowOverlaps = q.bool(v.Get("allow_overlaps"), "allow_overlaps")
 	set.RetireMissing = q.bool(v.Get("retire_missing"), "retire_missing")
 	set.DryRun = q.bool(v.Get("dry_run"), "dry_run")
+	if mp := v.Get("max_problems"); mp != "" {
+		n, err := strconv.Atoi(mp)
+		if err != nil || n <= 0 {
+			q.add("max_problems", "%q is not a positive whole number", mp)
+		}
+		set.MaxProblems = n
+	}
 	return set, name, format, q.err()
 }
 

@@ -17,20 +17,22 @@ import (
 
 	"cadastre/spatial"
 	"cadastre/spatial/index"
+	"cadastre/spatial/ingest"
 	"cadastre/tiles"
 )
 
 // Server holds what the handlers need; it has no global state.
 type Server struct {
-	store     spatial.Store
-	index     *index.Index // the read model; nil: lookups answer 503
-	log       *slog.Logger
-	router    *mux.Router
-	plotsAt   http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
-	tileFast  http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
-	maxIngest int64
-	spoolDir  string                   // uploads are spooled here (api/spool.go)
-	spoolOpen func() (*os.File, error) // tests only: replaces the spool file
+	store        spatial.Store
+	index        *index.Index // the read model; nil: lookups answer 503
+	log          *slog.Logger
+	router       *mux.Router
+	plotsAt      http.Handler // GET /api/v1/plots/at with the router's middleware, served before the router
+	tileFast     http.Handler // GET /tiles/{layer}/{z}/{x}/{y}.mvt likewise (nil without tiles)
+	maxIngest    int64
+	ingestLimits ingest.Limits
+	spoolDir     string                   // uploads are spooled here (api/spool.go)
+	spoolOpen    func() (*os.File, error) // tests only: replaces the spool file
 	// maxExtract and maxDecision limit those bodies; ingestTimeout is
 	// the read and write deadline of an ingest (api/middleware.go).
 	maxExtract, maxDecision int64
@@ -62,6 +64,7 @@ type Options struct {
 	// IngestTimeout is the read and write deadline of one ingest request,
 	// replacing the server's shorter timeouts; 0 = DefaultIngestTimeout.
 	IngestTimeout time.Duration
+	IngestLimits  ingest.Limits           // per-feature vertices and string length; zero = defaults
 	SpoolDir      string                  // where uploads are spooled; "" = DefaultSpoolDir()
 	OnTouched     []func([]index.Touched) // called after each write this instance makes
 	Tiles         *tiles.Cache            // vector tiles (api/tiles.go); nil: no /tiles, no /metrics
@@ -96,7 +99,7 @@ func New(o Options) *Server {
 		maxIngest: o.MaxIngestBytes, maxExtract: o.MaxExtractBytes, maxDecision: o.MaxDecisionBytes, ingestTimeout: o.IngestTimeout,
 		failures: newFailureCounter(o.AuthFailures, o.AuthFailureWindow), touched: map[int64]time.Time{},
 		access: o.Access, extractQuota: o.ExtractQuota, metricsApart: o.MetricsApart,
-		publicURL: strings.TrimSuffix(o.PublicURL, "/"), trustedProxies: o.TrustedProxies, spoolDir: o.SpoolDir}
+		publicURL: strings.TrimSuffix(o.PublicURL, "/"), trustedProxies: o.TrustedProxies, spoolDir: o.SpoolDir, ingestLimits: o.IngestLimits}
 	s.routes()
 	return s
 }

@@ -79,6 +79,10 @@ type Tx interface {
 	// written (inserted or changed) in this transaction, whose interiors
 	// overlap by more than minArea m², computed on their plane.
 	Overlaps(ctx context.Context, minArea float64) ([]Overlap, error)
+	// Totals returns what the chunks written so far do (the totals Commit
+	// would return now), for a dry run that ends with Rollback. Chunks
+	// that failed are not counted.
+	Totals() WriteResult
 	// Commit stores everything written and returns the totals.
 	Commit(ctx context.Context) (WriteResult, error)
 	// Rollback discards everything; after Commit it does nothing.

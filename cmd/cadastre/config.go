@@ -7,10 +7,12 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"cadastre/api"
+	"cadastre/spatial/ingest"
 )
 
 // Config is every setting of the service: defaults, then environment, then
@@ -37,6 +39,8 @@ type Config struct {
 	MetricsAddr       string        // /metrics on this listen address of its own; "" = on Addr
 	ExtractQuota      int64         // bytes of extracts one token may store per day; -1 = no limit
 	AuthFailureWindow time.Duration
+	MaxVertices       int    // vertices of one input feature (ingest.Limits)
+	MaxString         int    // bytes of one input string or table line (ingest.Limits)
 	WebDir            string // the map page's directory, holding node_modules (npm ci)
 	SpoolDir          string // where HTTP uploads are spooled; "" = api.DefaultSpoolDir()
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
@@ -52,6 +56,7 @@ func defaultConfig() Config {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
 		AuthFailures: api.DefaultAuthFailures, ReadAccess: api.DefaultAccess.String(), ExtractQuota: api.DefaultExtractQuota, AuthFailureWindow: api.DefaultAuthFailureWindow,
+		MaxVertices: ingest.DefaultMaxVertices, MaxString: ingest.DefaultMaxString,
 		WebDir: "web",
 	}
 }
@@ -68,6 +73,13 @@ func (c *Config) fromEnv() {
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
+		}
+	}
+	for k, p := range map[string]*int{"CADASTRE_MAX_VERTICES": &c.MaxVertices, "CADASTRE_MAX_STRING": &c.MaxString} {
+		if v, ok := os.LookupEnv(k); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				*p = n
+			}
 		}
 	}
 	if v, ok := os.LookupEnv("CADASTRE_LOAD_SAMPLE"); ok {
@@ -96,6 +108,8 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.ReadAccess, "read-access", c.ReadAccess, "who may read each group: map (tiles, lookups, plot geometry), history (changed_by), extracts (owner: submitter, registrars, admins) and metrics, each public or token (CADASTRE_READ_ACCESS; docs/SECURITY.md)")
 	fs.Int64Var(&c.ExtractQuota, "extract-quota-bytes", c.ExtractQuota, "bytes of extract submissions one token may store per day (UTC+7); -1: no limit")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this listen address instead of --addr (CADASTRE_METRICS_ADDR)")
+	fs.IntVar(&c.MaxVertices, "max-vertices", c.MaxVertices, "most vertices of one input feature; more is a problem of the feature (CADASTRE_MAX_VERTICES)")
+	fs.IntVar(&c.MaxString, "max-string", c.MaxString, "longest string (or coordinate table line) of an input, bytes (CADASTRE_MAX_STRING)")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
@@ -193,6 +207,11 @@ func (c Config) trustedProxies() ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// ingestLimits are the input limits of c.
+func (c Config) ingestLimits() ingest.Limits {
+	return ingest.Limits{MaxVertices: c.MaxVertices, MaxString: c.MaxString}
 }
 
 // redacted is c for the start-up log: the database password hidden.

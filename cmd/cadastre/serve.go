@@ -75,7 +75,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	handler := api.New(api.Options{Access: access, ExtractQuota: cfg.ExtractQuota, MetricsApart: cfg.MetricsAddr != "", Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, SpoolDir: spoolDir,
+	handler := api.New(api.Options{Access: access, ExtractQuota: cfg.ExtractQuota, MetricsApart: cfg.MetricsAddr != "", Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, SpoolDir: spoolDir, IngestLimits: cfg.ingestLimits(),
 		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
 		PublicURL: publicURL, TrustedProxies: proxies,
 		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,

@@ -26,9 +26,23 @@ func (w *writer) startChange(ctx context.Context) error {
 // (WatchEdits).
 var changesColumns = []string{"contents_at TEXT"}
 
+// finishChange fills in the change row's totals, or removes the row when
+// the transaction wrote nothing (an empty collection, identical data), as
+// the PostGIS store does: a change row says that something changed.
 func (w *writer) finishChange(ctx context.Context) error {
 	r := w.res
+	if r.Units == 0 && r.Sheets == 0 && r.Inserted+r.Changed+r.Retired == 0 {
+		_, err := w.tx.ExecContext(ctx, `DELETE FROM changes WHERE seq = ?`, w.seq)
+		return err
+	}
 	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?,
   contents_at = ? WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.contentsAt, w.seq)
 	return err
+}
+
+// ChangeCount returns the number of changes recorded (rows of changes).
+func (s *Store) ChangeCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM changes`).Scan(&n)
+	return n, storeError(ctx, err, "gpkg: counting the changes failed")
 }
