@@ -1,0 +1,6 @@
+package ogc_test
+
+import "strconv"
+
+func itoa(i int) string        { return strconv.Itoa(i) }
+func strconvF(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
