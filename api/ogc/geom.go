@@ -12,14 +12,18 @@ import (
 // Mercator follows the curved edges to well under a millimetre at
 // cadastral extents; planes caches its image per zone.
 type region struct {
-	lonlat orb.Polygon
+	polys  orb.MultiPolygon // lon/lat
+	lines  []orb.LineString
+	points []orb.Point
 	merc   orb.Bound
 	planes map[int]planeRegion
 }
 
 type planeRegion struct {
-	poly  orb.Polygon
-	bound orb.Bound
+	polys  orb.MultiPolygon
+	lines  []orb.LineString
+	points []orb.Point
+	bound  orb.Bound
 }
 
 // bboxRegion builds the region of a bbox given in c: minx, miny, maxx,
@@ -42,17 +46,35 @@ func bboxRegion(c outCRS, b [4]float64) *region {
 }
 
 func newRegion(lonlat orb.Polygon) *region {
-	r := &region{lonlat: lonlat, planes: map[int]planeRegion{}}
+	return newRegionOf(orb.MultiPolygon{lonlat}, nil, nil)
+}
+
+// newRegionOf builds a region of lon/lat polygons, lines and points.
+func newRegionOf(polys orb.MultiPolygon, lines []orb.LineString, points []orb.Point) *region {
+	r := &region{polys: polys, lines: lines, points: points, planes: map[int]planeRegion{}}
 	first := true
-	for _, ring := range lonlat {
-		for _, p := range ring {
-			x, y := crs.LonLatToMercator(p[0], p[1])
-			if first {
-				r.merc, first = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}, false
-			} else {
-				r.merc = r.merc.Extend(orb.Point{x, y})
+	add := func(p orb.Point) {
+		x, y := crs.LonLatToMercator(p[0], p[1])
+		if first {
+			r.merc, first = orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x, y}}, false
+		} else {
+			r.merc = r.merc.Extend(orb.Point{x, y})
+		}
+	}
+	for _, poly := range polys {
+		for _, ring := range poly {
+			for _, p := range ring {
+				add(p)
 			}
 		}
+	}
+	for _, l := range lines {
+		for _, p := range l {
+			add(p)
+		}
+	}
+	for _, p := range points {
+		add(p)
 	}
 	return r
 }
@@ -63,16 +85,44 @@ func (r *region) plane(epsg int) planeRegion {
 		return pr
 	}
 	z, _ := crs.ZoneByEPSG(epsg)
-	poly := make(orb.Polygon, len(r.lonlat))
-	for i, ring := range r.lonlat {
-		out := make(orb.Ring, len(ring))
-		for j, p := range ring {
-			e, n := z.FromWGS84(p[0], p[1])
-			out[j] = orb.Point{e, n}
-		}
-		poly[i] = out
+	conv := func(p orb.Point) orb.Point {
+		e, n := z.FromWGS84(p[0], p[1])
+		return orb.Point{e, n}
 	}
-	pr := planeRegion{poly: poly, bound: poly.Bound()}
+	var pr planeRegion
+	first := true
+	ext := func(p orb.Point) {
+		if first {
+			pr.bound, first = orb.Bound{Min: p, Max: p}, false
+		} else {
+			pr.bound = pr.bound.Extend(p)
+		}
+	}
+	for _, poly := range r.polys {
+		out := make(orb.Polygon, len(poly))
+		for i, ring := range poly {
+			o := make(orb.Ring, len(ring))
+			for j, p := range ring {
+				o[j] = conv(p)
+				ext(o[j])
+			}
+			out[i] = o
+		}
+		pr.polys = append(pr.polys, out)
+	}
+	for _, l := range r.lines {
+		o := make(orb.LineString, len(l))
+		for j, p := range l {
+			o[j] = conv(p)
+			ext(o[j])
+		}
+		pr.lines = append(pr.lines, o)
+	}
+	for _, p := range r.points {
+		q := conv(p)
+		ext(q)
+		pr.points = append(pr.points, q)
+	}
 	r.planes[epsg] = pr
 	return pr
 }
@@ -84,31 +134,58 @@ func (r *region) intersects(epsg int, g orb.Geometry) bool {
 		return false
 	}
 	pr := r.plane(epsg)
-	if !pr.bound.Intersects(g.Bound()) {
+	gb := g.Bound()
+	if !pr.bound.Intersects(gb) {
 		return false
 	}
 	mp := asMulti(g)
-	rmp := orb.MultiPolygon{pr.poly}
+	for _, q := range pr.points {
+		if gb.Contains(q) && index.Locate(mp, q) != index.Outside {
+			return true
+		}
+	}
+	for _, l := range pr.lines {
+		for _, q := range l {
+			if index.Locate(mp, q) != index.Outside {
+				return true
+			}
+		}
+		if edgesCross(mp, [][]orb.Point{l}) {
+			return true
+		}
+	}
+	if len(pr.polys) == 0 {
+		return false
+	}
 	for _, poly := range mp {
 		for _, ring := range poly {
 			for _, p := range ring {
-				if index.Locate(rmp, p) != index.Outside {
+				if index.Locate(pr.polys, p) != index.Outside {
 					return true
 				}
 			}
 		}
 	}
-	for _, ring := range pr.poly {
-		for _, p := range ring {
-			if index.Locate(mp, p) != index.Outside {
-				return true
+	var rings [][]orb.Point
+	for _, poly := range pr.polys {
+		for _, ring := range poly {
+			for _, p := range ring {
+				if index.Locate(mp, p) != index.Outside {
+					return true
+				}
 			}
+			rings = append(rings, ring)
 		}
 	}
+	return edgesCross(mp, rings)
+}
+
+// edgesCross reports whether an edge of mp meets a segment of a path.
+func edgesCross(mp orb.MultiPolygon, paths [][]orb.Point) bool {
 	for _, poly := range mp {
 		for _, ring := range poly {
 			for i := 0; i+1 < len(ring); i++ {
-				for _, rr := range pr.poly {
+				for _, rr := range paths {
 					for j := 0; j+1 < len(rr); j++ {
 						if segmentsCross(ring[i], ring[i+1], rr[j], rr[j+1]) {
 							return true
@@ -149,7 +226,7 @@ func segmentsCross(a, b, c, d orb.Point) bool {
 }
 
 // transform returns g (plane of epsg) in c, rounded.
-func transform(c outCRS, epsg int, g orb.Geometry) orb.Geometry {
+func toCRS(c outCRS, epsg int, g orb.Geometry) orb.Geometry {
 	ring := func(r orb.Ring) orb.Ring {
 		out := make(orb.Ring, len(r))
 		for i, p := range r {

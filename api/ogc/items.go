@@ -22,6 +22,7 @@ type query struct {
 	dt            *interval // datetime; nil: none
 	out           outCRS
 	after, before *sortKey
+	filter        *compiled // CQL2; nil: none
 }
 
 // interval is a datetime value: an instant is an interval with from == to
@@ -125,7 +126,7 @@ func parseBbox(v string, c outCRS) (*region, error) {
 }
 
 func (h *Handler) parseQuery(r *http.Request, c *collection) (*query, error) {
-	if err := checkParams(r, "f", "limit", "bbox", "bbox-crs", "datetime", "crs", "after", "before"); err != nil {
+	if err := checkParams(r, "f", "limit", "bbox", "bbox-crs", "datetime", "crs", "after", "before", "filter", "filter-lang", "filter-crs"); err != nil {
 		return nil, err
 	}
 	v := r.URL.Query()
@@ -180,6 +181,13 @@ func (h *Handler) parseQuery(r *http.Request, c *collection) (*query, error) {
 	if q.after != nil && q.before != nil {
 		return nil, badRequest("after and before together")
 	}
+	if v.Has("filter") {
+		if q.filter, err = h.compileFilter(c, v.Get("filter"), v.Get("filter-lang"), v.Get("filter-crs")); err != nil {
+			return nil, err
+		}
+	} else if v.Has("filter-lang") || v.Has("filter-crs") {
+		return nil, badRequest("filter-lang or filter-crs given without filter")
+	}
 	return q, nil
 }
 
@@ -188,18 +196,32 @@ func (h *Handler) parseQuery(r *http.Request, c *collection) (*query, error) {
 // nothing filters (the read model counts them), else -1.
 func (h *Handler) scan(ctx context.Context, c *collection, q *query, fn func(feature) bool) (fast int, err error) {
 	snap := h.o.Index.Snapshot()
-	keep := func(f feature) bool { return q.region == nil || q.region.intersects(f.epsg, f.geom) }
+	keep := func(f feature) bool {
+		return (q.region == nil || q.region.intersects(f.epsg, f.geom)) && (q.filter == nil || q.filter.pred(&f))
+	}
+	area := q.region
+	if area == nil && q.filter != nil {
+		area = q.filter.region
+	}
 	switch {
-	case c.id == "plots" && q.dt == nil && q.region == nil:
+	case c.id == "plots" && q.dt == nil && q.region == nil && q.filter == nil:
 		after := spatial.PlotKey{}
 		if q.after != nil {
 			after = spatial.PlotKey{Unit: q.after.unit, Sheet: q.after.a, Plot: q.after.b}
 		}
 		snap.AscendPlots(after, func(p *index.Plot) bool { return fn(plotFeature(p)) })
 		return snap.Len(), nil
+	case c.id == "plots" && q.dt == nil && area == nil:
+		snap.AscendPlots(spatial.PlotKey{}, func(p *index.Plot) bool {
+			if f := plotFeature(p); keep(f) {
+				return fn(f)
+			}
+			return true
+		})
+		return -1, nil
 	case c.id == "plots" && q.dt == nil:
 		var fs []feature
-		snap.SearchPlots(q.region.merc, func(p *index.Plot) bool {
+		snap.SearchPlots(area.merc, func(p *index.Plot) bool {
 			if f := plotFeature(p); keep(f) {
 				fs = append(fs, f)
 			}
@@ -284,7 +306,7 @@ func (h *Handler) selectPage(ctx context.Context, c *collection, q *query) (*pag
 	if q.before == nil {
 		// Only the unfiltered plots are counted by the read model; then the
 		// scan (from the cursor on) stops after the page.
-		fastPath := c.id == "plots" && q.dt == nil && q.region == nil
+		fastPath := c.id == "plots" && q.dt == nil && q.region == nil && q.filter == nil
 		n, more := 0, false
 		fast, err := h.scan(ctx, c, q, func(f feature) bool {
 			n++
@@ -414,7 +436,7 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, c *collection) e
 func (h *Handler) geoFeature(c *collection, f *feature, out outCRS) *geojson.Feature {
 	var gf *geojson.Feature
 	if f.geom != nil {
-		gf = geojson.NewFeature(transform(out, f.epsg, f.geom))
+		gf = geojson.NewFeature(toCRS(out, f.epsg, f.geom))
 	} else {
 		gf = &geojson.Feature{Type: "Feature"}
 	}

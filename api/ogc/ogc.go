@@ -155,7 +155,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case len(seg) == 3 && seg[2] == "items":
 			err = h.items(w, r, c)
 		case len(seg) == 3 && seg[2] == "schema":
-			err = h.schema(w, r, c)
+			err = h.schema(w, r, c, false)
+		case len(seg) == 3 && seg[2] == "queryables":
+			err = h.schema(w, r, c, true)
 		case len(seg) == 4 && seg[2] == "items":
 			err = h.item(w, r, c, seg[3])
 		default:

@@ -50,6 +50,7 @@ func (h *Handler) openAPI(r *http.Request) map[string]any {
 	for _, c := range collections {
 		p := "/collections/" + c.id
 		paths[p] = get("describe-"+c.id, c.title, []any{fParam}, resp("metadata of "+c.id, "application/json"))
+		paths[p+"/queryables"] = get("queryables-"+c.id, "queryables of "+c.id, []any{fParam}, resp("JSON Schema of the queryables", "application/schema+json"))
 		paths[p+"/schema"] = get("schema-"+c.id, "JSON Schema of "+c.id, []any{fParam}, resp("JSON Schema", "application/schema+json"))
 		params := []any{fParam,
 			param("limit", "query", "features per page", false, map[string]any{"type": "integer", "minimum": 1, "maximum": MaxLimit, "default": DefaultLimit}),
@@ -60,6 +61,10 @@ func (h *Handler) openAPI(r *http.Request) map[string]any {
 			crsParam,
 			param("after", "query", "paging cursor: the features after this id (from the next link)", false, str),
 			param("before", "query", "paging cursor: the features before this id (from the prev link)", false, str),
+			param("filter", "query", "a CQL2 filter (Part 3) over the queryables", false, str),
+			param("filter-lang", "query", "the filter's encoding; cql-text is the draft name of cql2-text", false,
+				map[string]any{"type": "string", "enum": []string{"cql2-text", "cql2-json", "cql-text"}, "default": "cql2-text"}),
+			param("filter-crs", "query", "CRS of the filter's geometry literals", false, map[string]any{"type": "string", "format": "uri", "enum": supportedCRS()}),
 		}
 		paths[p+"/items"] = get("items-"+c.id, "features of "+c.id, params, resp("the features", "application/geo+json"))
 		paths[p+"/items/{featureId}"] = get("item-"+c.id, "one feature of "+c.id,

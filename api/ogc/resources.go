@@ -14,6 +14,29 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	// Part 3 and CQL2 1.0
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+	"http://www.opengis.net/spec/cql2/1.0/conf/accent-insensitive-comparison",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+	"http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+	// the draft names QGIS still checks (qgsoapifprovider.cpp)
+	"http://www.opengis.net/spec/ogcapi-features-3/0.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/0.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/0.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/0.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/0.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/0.0/conf/case-insensitive-comparison",
+	"http://www.opengis.net/spec/cql2/0.0/conf/basic-spatial-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/array-operators",
 }
 
 func (h *Handler) landing(w http.ResponseWriter, r *http.Request) error {
@@ -99,6 +122,8 @@ func (h *Handler) describe(r *http.Request, c *collection) map[string]any {
 			{Href: b + "/items", Rel: "items", Type: "application/geo+json", Title: "the features as GeoJSON"},
 			{Href: b + "/items?f=html", Rel: "items", Type: "text/html", Title: "the features as HTML"},
 			{Href: b + "/schema", Rel: "describedby", Type: "application/schema+json", Title: "JSON Schema of the features"},
+			{Href: b + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "the properties a filter may use"},
+			{Href: b + "/queryables", Rel: "queryables", Type: "application/schema+json", Title: "the same, by the draft relation name GDAL 3.6 follows"},
 		}}
 	if c.geomType == "" {
 		return d

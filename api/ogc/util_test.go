@@ -1,6 +1,12 @@
 package ogc_test
 
-import "strconv"
+import (
+	"strconv"
 
-func itoa(i int) string        { return strconv.Itoa(i) }
+	"cadastre/spatial"
+)
+
+func itoa(i int) string         { return strconv.Itoa(i) }
 func strconvF(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+var spatialKeyZero = spatial.PlotKey{}
