@@ -69,7 +69,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
 	s.tileRoutes(r)
-	r.PathPrefix("/ogc").Handler(ogc.New(ogc.Options{Store: s.store, Index: s.index, Log: s.log, Prefix: "/ogc"})) // issue 17: OGC API - Features (api/ogc)
+	r.PathPrefix("/ogc").Handler(ogc.New(ogc.Options{Store: s.store, Index: s.index, Log: s.log, Prefix: "/ogc", Authorize: s.ogcWriter, AfterWrite: s.afterWrite})) // issue 17: OGC API - Features (api/ogc)
 	s.webRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Errorf(spatial.KindNotFound, "no route for %s", r.URL.Path))

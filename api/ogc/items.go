@@ -503,7 +503,7 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request, c *collection, id
 		w.Header().Set("Content-Crs", out.header())
 	}
 	if found.plot != nil {
-		w.Header().Set("ETag", strconv.Quote(gf.ID.(string)+".v"+strconv.Itoa(int(found.plot.Version))))
+		w.Header().Set("ETag", etag(gf.ID.(string), int(found.plot.Version)))
 	}
 	if f == fHTML {
 		return writeFeaturesHTML(w, r, c, map[string]any{"links": links}, []*geojson.Feature{gf})

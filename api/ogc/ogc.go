@@ -30,6 +30,12 @@ type Options struct {
 	// links are BaseURL+Prefix+path. Empty: taken from each request's Host
 	// (http, or https behind TLS).
 	BaseURL string
+	// Authorize checks a write's credentials (a registrar or admin token)
+	// and returns who writes, as recorded in the version; nil: read-only.
+	Authorize func(*http.Request) (string, error)
+	// AfterWrite brings the read model and tiles up to date with a write,
+	// as after an ingest.
+	AfterWrite func(*http.Request, spatial.WriteResult)
 }
 
 // Handler answers the OGC API requests under its prefix.
@@ -90,6 +96,9 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cadastre"`)
+	}
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": http.StatusText(status), "status": status,
 		"detail": detail, "instance": r.URL.Path})
@@ -110,11 +119,6 @@ func (h *Handler) base(r *http.Request) string {
 // ServeHTTP routes the OGC paths. Paths are matched on the escaped form
 // so a percent-encoded plot id ("27002%2F1%2F1") stays one segment.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: r.Method + " is not allowed on " + r.URL.Path})
-		return
-	}
 	if h.o.Index == nil || !h.o.Index.Ready() {
 		h.writeError(w, r, &httpError{status: http.StatusServiceUnavailable, msg: "read model not loaded"})
 		return
@@ -134,6 +138,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		seg[i] = u
 	}
 	var err error
+	var c *collection
+	item := false
+	if len(seg) >= 2 && seg[0] == "collections" {
+		c, _ = collectionByID(seg[1])
+		item = len(seg) == 4 && seg[2] == "items"
+	}
+	isItems := c != nil && len(seg) >= 3 && seg[2] == "items" && len(seg) <= 4
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		w.Header().Set("Allow", allowed(map[bool]*collection{true: c}[isItems], item))
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		allow := allowed(map[bool]*collection{true: c}[isItems], item)
+		if !isItems || !strings.Contains(allow, r.Method) {
+			w.Header().Set("Allow", allow)
+			h.writeError(w, r, &httpError{status: http.StatusMethodNotAllowed, msg: r.Method + " is not allowed on " + r.URL.Path + " (allowed: " + allow + ")"})
+			return
+		}
+		switch {
+		case r.Method == http.MethodPost:
+			err = h.create(w, r, c)
+		case r.Method == http.MethodDelete:
+			err = h.retire(w, r, c, seg[3])
+		default:
+			err = h.replace(w, r, c, seg[3])
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+		}
+		return
+	}
 	switch {
 	case len(seg) == 0:
 		err = h.landing(w, r)

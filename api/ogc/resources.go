@@ -27,6 +27,10 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
 	"http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
+	// Part 4 (draft): writes on the plots collection
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
 	// the draft names QGIS still checks (qgsoapifprovider.cpp)
 	"http://www.opengis.net/spec/ogcapi-features-3/0.0/conf/filter",
 	"http://www.opengis.net/spec/ogcapi-features-3/0.0/conf/features-filter",
