@@ -213,11 +213,9 @@ func collectionByID(id string) (*collection, bool) {
 	return nil, false
 }
 
-// VersionLister is implemented by stores that can stream every plot
-// version (both stores do); without it plot-versions is not served.
-type VersionLister interface {
-	EachPlotVersion(ctx context.Context, fn func(*spatial.Plot) error) error
-}
+// VersionLister is spatial.VersionLister (both stores); without it
+// plot-versions and plots?datetime= answer 501.
+type VersionLister = spatial.VersionLister
 
 // history caches every plot version, sorted by key and version, for the
 // snapshot of the read model it was loaded with: any write through this

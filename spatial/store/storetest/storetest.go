@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"TwoZones", testTwoZones},
 		{"UnitsAndSheets", testUnitsAndSheets},
 		{"ManyPlots", testManyPlots},
+		{"EachPlotVersion", testEachPlotVersion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
