@@ -205,6 +205,27 @@ func TestCQL2(t *testing.T) {
 			func(p *index.Plot) bool { return has(p.LandUse, "CLN") && p.LegalArea >= 500 && p.LegalArea <= 2000 }, "filter-lang", "cql2-json")
 		f.getJSON(t, "/ogc/collections/plots/items?filter-lang=cql2-json&filter="+url.QueryEscape(`{"op":"=","args":[1]}`), 400, nil)
 	})
+	t.Run("filters on sheets and units", func(t *testing.T) {
+		var all, some, units featureCollection
+		f.getJSON(t, "/ogc/collections/sheets/items", 200, &all)
+		f.getJSON(t, "/ogc/collections/sheets/items?filter="+url.QueryEscape("sheet > 1"), 200, &some)
+		want := 0
+		f.ix.Snapshot().AscendSheets(func(s *index.Sheet) bool {
+			if s.Key.Number > 1 {
+				want++
+			}
+			return true
+		})
+		if some.NumberMatched != want || len(some.Features) != want || want == all.NumberMatched {
+			t.Errorf("sheets with sheet > 1: numberMatched %d, %d features, want %d of %d", some.NumberMatched, len(some.Features), want, all.NumberMatched)
+		}
+		f.getJSON(t, "/ogc/collections/units/items?filter="+url.QueryEscape("current = false"), 200, &units)
+		for _, u := range units.Features {
+			if u.Properties["current"] != false {
+				t.Errorf("unit %s is current", u.ID)
+			}
+		}
+	})
 	t.Run("plot-versions filter on time", func(t *testing.T) {
 		var fc featureCollection
 		f.getJSON(t, "/ogc/collections/plot-versions/items?filter="+url.QueryEscape("valid_from > TIMESTAMP('2023-01-01T00:00:00Z')"), 200, &fc)

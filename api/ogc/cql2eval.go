@@ -448,14 +448,8 @@ func (cp *compiler) property(name string) (valueFn, string, error) {
 		return fn, typ, nil
 	}
 	return func(f *feature) any {
-		v := f.properties()[name]
+		v := numeric(f.properties()[name])
 		switch x := v.(type) {
-		case int:
-			return float64(x)
-		case int32:
-			return float64(x)
-		case []string:
-			return x
 		case string:
 			if typ == "timestamp" {
 				t, err := time.Parse(time.RFC3339Nano, x)
@@ -514,6 +508,23 @@ func fastProperty(name string) valueFn {
 				return f.version.Area
 			}
 			return nil
+		}
+	case "sheet", "plot", "version", "epsg":
+		return func(f *feature) any {
+			switch {
+			case f.plot != nil:
+				return float64(plotInt(f.plot.Key.Sheet, f.plot.Key.Plot, int(f.plot.Version), int(f.plot.EPSG), name))
+			case f.version != nil:
+				return float64(plotInt(f.version.Key.Sheet, f.version.Key.Plot, f.version.Version.Version, f.version.EPSG, name))
+			}
+			return numeric(f.properties()[name])
+		}
+	case "grid_number":
+		return func(f *feature) any {
+			if f.plot != nil && f.plot.Sheet != nil {
+				return f.plot.Sheet.GridNumber
+			}
+			return f.properties()[name]
 		}
 	case "valid_from":
 		return func(f *feature) any {
@@ -762,4 +773,29 @@ func (cp *compiler) array(e *filter.ArrayComparison) (predicate, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("unknown array function %s", e.Name)
+}
+
+// plotInt picks one of a plot's whole-number properties by name.
+func plotInt(sheet, plot, version, epsg int, name string) int {
+	switch name {
+	case "sheet":
+		return sheet
+	case "plot":
+		return plot
+	case "version":
+		return version
+	}
+	return epsg
+}
+
+// numeric turns the whole numbers of a property map into float64, the
+// one number type filters compare.
+func numeric(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int32:
+		return float64(x)
+	}
+	return v
 }

@@ -271,7 +271,7 @@ func (h *Handler) scan(ctx context.Context, c *collection, q *query, fn func(fea
 			}
 			return true
 		})
-		if q.region == nil {
+		if q.region == nil && q.filter == nil {
 			return snap.Sheets(), nil
 		}
 		return -1, nil
