@@ -2,6 +2,7 @@ package ogc
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -417,20 +418,46 @@ func (h *Handler) items(w http.ResponseWriter, r *http.Request, c *collection) e
 		links = append(links, link1("prev", typ, fm, "before", pg.prev))
 	}
 	links = append(links, link{Href: h.base(r) + "/collections/" + c.id, Rel: "collection", Type: "application/json"})
-	fc := map[string]any{"type": "FeatureCollection", "numberMatched": pg.matched, "numberReturned": len(pg.features),
-		"timeStamp": time.Now().UTC().Format(time.RFC3339), "links": links}
-	feats := make([]*geojson.Feature, len(pg.features))
-	for i := range pg.features {
-		feats[i] = h.geoFeature(c, &pg.features[i], q.out)
-	}
-	fc["features"] = feats
 	if c.geomType != "" {
 		w.Header().Set("Content-Crs", q.out.header())
 	}
 	if f == fHTML {
+		fc := map[string]any{"numberMatched": pg.matched, "numberReturned": len(pg.features), "links": links}
+		feats := make([]*geojson.Feature, len(pg.features))
+		for i := range pg.features {
+			feats[i] = h.geoFeature(c, &pg.features[i], q.out)
+		}
 		return writeFeaturesHTML(w, r, c, fc, feats)
 	}
-	return writeJSON(w, r, "application/geo+json", fc)
+	w.Header().Set("Content-Type", "application/geo+json")
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	b := make([]byte, 0, 512+len(pg.features)*600)
+	b = append(b, `{"type":"FeatureCollection","numberMatched":`...)
+	b = strconv.AppendInt(b, int64(pg.matched), 10)
+	b = append(b, `,"numberReturned":`...)
+	b = strconv.AppendInt(b, int64(len(pg.features)), 10)
+	b = append(b, `,"timeStamp":`...)
+	b = appendJSONString(b, time.Now().UTC().Format(time.RFC3339))
+	lj, err := json.Marshal(links)
+	if err != nil {
+		return err
+	}
+	b = append(b, `,"links":`...)
+	b = append(b, lj...)
+	b = append(b, `,"features":[`...)
+	for i := range pg.features {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendFeature(b, c, &pg.features[i], q.out); err != nil {
+			return err
+		}
+	}
+	b = append(b, "]}\n"...)
+	_, err = w.Write(b)
+	return err
 }
 
 func (h *Handler) geoFeature(c *collection, f *feature, out outCRS) *geojson.Feature {
