@@ -113,7 +113,7 @@ func parseBbox(v string, c outCRS) (*region, error) {
 		nums = []float64{nums[0], nums[1], nums[3], nums[4]}
 	}
 	b := [4]float64{nums[0], nums[1], nums[2], nums[3]}
-	if b[1] > b[3] || (c.code != 4326 && b[0] > b[2]) || (c.code == 4326 && !c.latLon && b[0] > b[2]) {
+	if b[0] > b[2] || b[1] > b[3] { // no box here crosses the antimeridian
 		return nil, badRequest("bbox: the lower corner %v,%v is above the upper corner %v,%v", b[0], b[1], b[2], b[3])
 	}
 	if c.code == 4326 {
