@@ -31,14 +31,86 @@ const maxFeatureBytes = 8 << 20
 const reasonHeader = "Change-Reason"
 
 // allowed lists the methods of a resource, for OPTIONS and 405.
+// Plots are created, replaced, patched and retired; sheets created,
+// replaced and patched (a sheet is never retired in this model).
 func allowed(c *collection, item bool) string {
 	switch {
-	case c == nil || c.id != "plots":
+	case c == nil || (c.id != "plots" && c.id != "sheets"):
 		return "GET, HEAD, OPTIONS"
+	case item && c.id == "sheets":
+		return "GET, HEAD, PUT, PATCH, OPTIONS"
 	case item:
 		return "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
 	}
 	return "GET, HEAD, POST, OPTIONS"
+}
+
+// target is the feature a write names: a plot or a sheet.
+type target struct {
+	plot  spatial.PlotKey
+	sheet spatial.SheetKey
+	isSh  bool
+}
+
+func (t target) id() string {
+	if t.isSh {
+		return fmt.Sprintf("%s.%d", t.sheet.Unit, t.sheet.Number)
+	}
+	return sortKey{unit: t.plot.Unit, a: t.plot.Sheet, b: t.plot.Plot}.plotID()
+}
+
+// keyProps are the properties that name the target.
+func (t target) keyProps() map[string]any {
+	if t.isSh {
+		return map[string]any{"unit": t.sheet.Unit, "sheet": float64(t.sheet.Number)}
+	}
+	return map[string]any{"unit": t.plot.Unit, "sheet": float64(t.plot.Sheet), "plot": float64(t.plot.Plot)}
+}
+
+// current returns the target's current version number, if it exists.
+func (h *Handler) current(r *http.Request, t target) (int, bool, error) {
+	if !t.isSh {
+		p, ok := h.o.Index.Snapshot().Plot(t.plot)
+		if !ok {
+			return 0, false, nil
+		}
+		return int(p.Version), true, nil
+	}
+	if _, ok := h.o.Index.Snapshot().Sheet(t.sheet); !ok {
+		return 0, false, nil
+	}
+	sh, err := h.o.Store.Sheet(r.Context(), t.sheet)
+	if spatial.KindOf(err) == spatial.KindNotFound {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	return sh.Version.Version, true, nil
+}
+
+// targetOf reads the target of a body (POST) from its properties.
+func targetOf(c *collection, props map[string]any) (target, bool) {
+	if c.id == "plots" {
+		k, ok := plotKeyOf(props)
+		return target{plot: k}, ok
+	}
+	unit, _ := props["unit"].(string)
+	n, ok := props["sheet"].(float64)
+	k := spatial.SheetKey{Unit: unit, Number: int(n)}
+	return target{sheet: k, isSh: true}, ok && float64(k.Number) == n && k.Number > 0 && spatial.ValidUnitCode(unit)
+}
+
+// targetOfID reads the target of a path id.
+func targetOfID(c *collection, id string) (target, bool) {
+	key, ok := parseID(c.id, id)
+	if !ok {
+		return target{}, false
+	}
+	if c.id == "sheets" {
+		return target{sheet: spatial.SheetKey{Unit: key.unit, Number: key.a}, isSh: true}, true
+	}
+	return target{plot: spatial.PlotKey{Unit: key.unit, Sheet: key.a, Plot: key.b}}, true
 }
 
 // etag is the entity tag of a plot's current version.
@@ -144,7 +216,7 @@ func plotKeyOf(props map[string]any) (spatial.PlotKey, bool) {
 }
 
 // ingestFeature writes one plot feature through the ingest job.
-func (h *Handler) ingestFeature(r *http.Request, change spatial.Change, f *inFeature, epsg int) (*ingest.Report, error) {
+func (h *Handler) ingestFeature(r *http.Request, change spatial.Change, f *inFeature, epsg int, sheet bool) (*ingest.Report, error) {
 	wr, ok := h.o.Store.(spatial.Writer)
 	if !ok {
 		return nil, &httpError{status: http.StatusNotImplemented, msg: "the store cannot take writes"}
@@ -156,8 +228,12 @@ func (h *Handler) ingestFeature(r *http.Request, change spatial.Change, f *inFea
 	props := map[string]any{}
 	for k, v := range f.Properties {
 		switch k { // read-only or service members: the job computes or ignores them
-		case "reason", "version", "epsg", "area", "grid_number", "id":
+		case "reason", "version", "epsg", "area", "id":
 			continue
+		case "grid_number": // a plot's comes from its sheet; a sheet's is its own
+			if !sheet {
+				continue
+			}
 		}
 		props[k] = v
 	}
@@ -190,7 +266,7 @@ func (h *Handler) writeProblems(w http.ResponseWriter, r *http.Request, err erro
 		"status": http.StatusUnprocessableEntity, "detail": de.Message, "instance": r.URL.Path, "errors": de.Problems})
 }
 
-// create answers POST /collections/plots/items: 201 with Location.
+// create answers POST on the items of plots or sheets: 201 with Location.
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, c *collection) error {
 	f, err := readFeature(r)
 	if err != nil {
@@ -204,27 +280,32 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, c *collection) 
 	if err != nil {
 		return err
 	}
-	k, ok := plotKeyOf(f.Properties)
-	if !ok {
+	t, ok := targetOf(c, f.Properties)
+	if !ok && c.id == "plots" {
 		return badRequest("the feature needs the properties unit (5 digits), sheet and plot (whole numbers above 0)")
 	}
-	id := sortKey{unit: k.Unit, a: k.Sheet, b: k.Plot}.plotID()
-	if _, exists := h.o.Index.Snapshot().Plot(k); exists {
-		return &httpError{status: http.StatusConflict, msg: fmt.Sprintf("plot %s exists: replace it with PUT %s", id, id)}
+	if !ok {
+		return badRequest("the feature needs the properties unit (5 digits) and sheet (a whole number above 0)")
 	}
-	if _, err := h.ingestFeature(r, change, f, epsg); err != nil {
+	_, exists, err := h.current(r, t)
+	if err != nil {
+		return err
+	}
+	if exists {
+		return &httpError{status: http.StatusConflict, msg: fmt.Sprintf("%s exists: replace it with PUT on %s", t.id(), t.id())}
+	}
+	if _, err := h.ingestFeature(r, change, f, epsg, t.isSh); err != nil {
 		h.writeProblems(w, r, err)
 		return nil
 	}
-	return h.answerWrite(w, r, c, k, http.StatusCreated)
+	return h.answerWrite(w, r, c, t, http.StatusCreated)
 }
 
 // answerWrite sends the new version's ETag (and Location after a create).
-func (h *Handler) answerWrite(w http.ResponseWriter, r *http.Request, c *collection, k spatial.PlotKey, status int) error {
-	id := sortKey{unit: k.Unit, a: k.Sheet, b: k.Plot}.plotID()
-	loc := h.base(r) + "/collections/" + c.id + "/items/" + id
-	if p, ok := h.o.Index.Snapshot().Plot(k); ok {
-		w.Header().Set("ETag", etag(id, int(p.Version)))
+func (h *Handler) answerWrite(w http.ResponseWriter, r *http.Request, c *collection, t target, status int) error {
+	loc := h.base(r) + "/collections/" + c.id + "/items/" + t.id()
+	if v, ok, err := h.current(r, t); err == nil && ok {
+		w.Header().Set("ETag", etag(t.id(), v))
 	}
 	if status == http.StatusCreated {
 		w.Header().Set("Location", loc)
@@ -233,18 +314,20 @@ func (h *Handler) answerWrite(w http.ResponseWriter, r *http.Request, c *collect
 	return nil
 }
 
-// replace answers PUT and PATCH on /collections/plots/items/{id}.
+// replace answers PUT and PATCH on an item of plots or sheets.
 func (h *Handler) replace(w http.ResponseWriter, r *http.Request, c *collection, id string) error {
-	key, ok := parseID(c.id, id)
+	t, ok := targetOfID(c, id)
 	if !ok {
 		return notFound("no feature %q in %s", id, c.id)
 	}
-	k := spatial.PlotKey{Unit: key.unit, Sheet: key.a, Plot: key.b}
-	cur, exists := h.o.Index.Snapshot().Plot(k)
-	if !exists {
-		return notFound("no plot %s (create it with POST on the items)", key.plotID())
+	version, exists, err := h.current(r, t)
+	if err != nil {
+		return err
 	}
-	if err := checkIfMatch(r, key.plotID(), int(cur.Version), exists); err != nil {
+	if !exists {
+		return notFound("no %s %s (create it with POST on the items)", strings.TrimSuffix(c.id, "s"), t.id())
+	}
+	if err := checkIfMatch(r, t.id(), version, exists); err != nil {
 		return err
 	}
 	f, err := readFeature(r)
@@ -262,14 +345,11 @@ func (h *Handler) replace(w http.ResponseWriter, r *http.Request, c *collection,
 	if r.Method == http.MethodPatch {
 		// RFC 7396 merge patch over the stored version: members given
 		// replace, null removes; no geometry keeps the stored one (sent
-		// on the plot's own plane, exactly).
-		hist, err := h.o.Store.Plot(r.Context(), k)
+		// on its own plane, exactly).
+		base, geom, zone, err := h.stored(r, t)
 		if err != nil {
 			return err
 		}
-		p := hist.Current
-		base := map[string]any{"unit": p.Key.Unit, "sheet": float64(p.Key.Sheet), "plot": float64(p.Key.Plot), "commune": p.Commune,
-			"land_use": nonNil(p.LandUse), "legal_area": p.LegalArea, "address": p.Address}
 		for name, v := range f.Properties {
 			if v == nil {
 				delete(base, name)
@@ -279,24 +359,45 @@ func (h *Handler) replace(w http.ResponseWriter, r *http.Request, c *collection,
 		}
 		f.Properties = base
 		if len(f.Geometry) == 0 || string(f.Geometry) == "null" {
-			g, err := json.Marshal(map[string]any{"type": "MultiPolygon", "coordinates": p.Geometry})
-			if err != nil {
-				return err
-			}
-			f.Geometry, epsg = g, p.EPSG
+			f.Geometry, epsg = geom, zone
 		}
 	}
-	for name, want := range map[string]any{"unit": k.Unit, "sheet": float64(k.Sheet), "plot": float64(k.Plot)} {
+	for name, want := range t.keyProps() {
 		if v, given := f.Properties[name]; given && v != want {
-			return badRequest("property %s is %v but the path names plot %s: a plot's key cannot change", name, v, key.plotID())
+			return badRequest("property %s is %v but the path names %s: a key cannot change", name, v, t.id())
 		}
 		f.Properties[name] = want
 	}
-	if _, err := h.ingestFeature(r, change, f, epsg); err != nil {
+	if _, err := h.ingestFeature(r, change, f, epsg, t.isSh); err != nil {
 		h.writeProblems(w, r, err)
 		return nil
 	}
-	return h.answerWrite(w, r, c, k, http.StatusNoContent)
+	return h.answerWrite(w, r, c, t, http.StatusNoContent)
+}
+
+// stored returns the stored version's properties and plane geometry.
+func (h *Handler) stored(r *http.Request, t target) (map[string]any, json.RawMessage, int, error) {
+	if t.isSh {
+		sh, err := h.o.Store.Sheet(r.Context(), t.sheet)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		base := map[string]any{"unit": sh.Key.Unit, "sheet": float64(sh.Key.Number), "grid_number": sh.GridNumber, "scale": float64(sh.Scale)}
+		if sh.SurveyYear != 0 {
+			base["survey_year"] = float64(sh.SurveyYear)
+		}
+		g, err := json.Marshal(map[string]any{"type": "Polygon", "coordinates": sh.Frame})
+		return base, g, sh.EPSG, err
+	}
+	hist, err := h.o.Store.Plot(r.Context(), t.plot)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	p := hist.Current
+	base := map[string]any{"unit": p.Key.Unit, "sheet": float64(p.Key.Sheet), "plot": float64(p.Key.Plot), "commune": p.Commune,
+		"land_use": nonNil(p.LandUse), "legal_area": p.LegalArea, "address": p.Address}
+	g, err := json.Marshal(map[string]any{"type": "MultiPolygon", "coordinates": p.Geometry})
+	return base, g, p.EPSG, err
 }
 
 // retire answers DELETE: the plot gets a retired version; its history

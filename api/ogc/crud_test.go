@@ -80,13 +80,17 @@ func TestPart4CRUD(t *testing.T) {
 				t.Errorf("OPTIONS item: Allow %q lacks %s", resp.Header.Get("Allow"), m)
 			}
 		}
-		resp, _ = f.do(t, http.MethodOptions, "/ogc/collections/sheets/items", "")
-		if strings.Contains(resp.Header.Get("Allow"), "POST") {
-			t.Errorf("sheets are read-only here, Allow %q", resp.Header.Get("Allow"))
+		resp, _ = f.do(t, http.MethodOptions, "/ogc/collections/sheets/items/27002.1", "")
+		if a := resp.Header.Get("Allow"); !strings.Contains(a, "PUT") || strings.Contains(a, "DELETE") {
+			t.Errorf("a sheet is replaced, never retired: Allow %q", a)
 		}
-		resp, _ = f.do(t, http.MethodPost, "/ogc/collections/sheets/items", "{}")
-		if resp.StatusCode != 405 || resp.Header.Get("Allow") == "" {
-			t.Errorf("POST on sheets: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		resp, _ = f.do(t, http.MethodPost, "/ogc/collections/units/items", "{}")
+		if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, OPTIONS" {
+			t.Errorf("POST on units: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
+		}
+		resp, _ = f.do(t, http.MethodDelete, "/ogc/collections/sheets/items/27002.1", "")
+		if resp.StatusCode != 405 {
+			t.Errorf("DELETE on a sheet: %d", resp.StatusCode)
 		}
 	})
 
@@ -203,6 +207,37 @@ func TestPart4CRUD(t *testing.T) {
 			t.Errorf("plot-versions of 27002.1.8: %d, want 3", vs.NumberMatched)
 		}
 	})
+}
+
+// Sheets: replaced and patched through the same ingest checks, versioned.
+func TestPart4Sheets(t *testing.T) {
+	f := newFixture(t)
+	reg := f.token(t, "registrar A", spatial.RoleRegistrar)
+	key := spatial.SheetKey{Unit: "27002", Number: 1}
+	resp, _ := f.get(t, "/ogc/collections/sheets/items/27002.1")
+	etag := resp.Header.Get("ETag")
+	if etag != `"27002.1.v1"` {
+		t.Fatalf("sheet ETag %q", etag)
+	}
+	resp, msg := f.do(t, http.MethodPatch, "/ogc/collections/sheets/items/27002.1", `{"type":"Feature","properties":{"survey_year":2021}}`,
+		"Authorization", "Bearer "+reg, "If-Match", etag, "Change-Reason", "re-surveyed")
+	if resp.StatusCode != 204 || resp.Header.Get("ETag") != `"27002.1.v2"` {
+		t.Fatalf("PATCH sheet: %d ETag %q %s", resp.StatusCode, resp.Header.Get("ETag"), msg)
+	}
+	sh, err := f.store.Sheet(t.Context(), key)
+	if err != nil || sh.SurveyYear != 2021 || sh.Version.Version != 2 || sh.Reason != "re-surveyed" || sh.ChangedBy != "token:registrar A" {
+		t.Fatalf("sheet after PATCH: %+v %v", sh, err)
+	}
+	resp, _ = f.do(t, http.MethodPatch, "/ogc/collections/sheets/items/27002.1", `{"type":"Feature","properties":{"survey_year":2022}}`,
+		"Authorization", "Bearer "+reg, "If-Match", etag, "Change-Reason", "stale")
+	if resp.StatusCode != 412 {
+		t.Errorf("PATCH sheet with a stale ETag: %d", resp.StatusCode)
+	}
+	resp, msg = f.do(t, http.MethodPatch, "/ogc/collections/sheets/items/27002.1", `{"type":"Feature","properties":{"grid_number":"not a grid number"}}`,
+		"Authorization", "Bearer "+reg, "Change-Reason", "typo")
+	if resp.StatusCode != 422 {
+		t.Errorf("PATCH sheet with a bad grid number: %d %s", resp.StatusCode, msg)
+	}
 }
 
 func mustJSON(v any) string {

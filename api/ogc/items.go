@@ -532,6 +532,11 @@ func (h *Handler) item(w http.ResponseWriter, r *http.Request, c *collection, id
 	if found.plot != nil {
 		w.Header().Set("ETag", etag(gf.ID.(string), int(found.plot.Version)))
 	}
+	if found.sheet != nil && h.o.Store != nil {
+		if sh, err := h.o.Store.Sheet(r.Context(), found.sheet.Key); err == nil {
+			w.Header().Set("ETag", etag(gf.ID.(string), sh.Version.Version))
+		}
+	}
 	if f == fHTML {
 		return writeFeaturesHTML(w, r, c, map[string]any{"links": links}, []*geojson.Feature{gf})
 	}
