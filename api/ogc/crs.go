@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -46,23 +47,25 @@ func supportedCRS() []string {
 	return out
 }
 
-// parseCRS reads a crs, bbox-crs or filter-crs value: only the URIs the
-// collections list (Part 2 /req/crs/fc-crs-valid-value); anything else is
-// a 400 naming the parameter.
+// parseCRS reads a crs, bbox-crs or filter-crs value: an OGC URI as
+// the collections list them (Part 2 /req/crs/fc-crs-valid-value), or the
+// short forms clients also send ("[EPSG:9210]", "EPSG:9210",
+// "urn:ogc:def:crs:EPSG::9210", "[OGC:CRS84]"). EPSG:4326 in any spelling
+// is latitude first; anything else is a 400 naming the parameter.
 func parseCRS(param, v string) (outCRS, error) {
-	if v == uriCRS84 || v == "[OGC:CRS84]" {
-		return crs84, nil
-	}
-	if len(v) > len(epsgPrefix) && v[:len(epsgPrefix)] == epsgPrefix {
-		code, err := strconv.Atoi(v[len(epsgPrefix):])
-		if err == nil {
-			if code == crs.WGS84 {
-				return outCRS{code: crs.WGS84, latLon: true, uri: v}, nil
-			}
-			if _, perr := crs.ParseCRS(strconv.Itoa(code)); perr == nil {
-				return outCRS{code: code, uri: v}, nil
-			}
+	name := strings.TrimSpace(v)
+	if inner, ok := strings.CutPrefix(name, "["); ok { // a safe CURIE: [EPSG:9210]
+		if name, ok = strings.CutSuffix(inner, "]"); !ok {
+			return outCRS{}, badRequest("%s: %q opens a bracket it does not close", param, v)
 		}
+	}
+	if strings.Contains(strings.ToUpper(name), "CRS84") && !strings.Contains(strings.ToUpper(name), "CRS84H") {
+		if _, err := crs.ParseCRS(name); err == nil {
+			return crs84, nil
+		}
+	}
+	if code, err := crs.ParseCRS(name); err == nil && !strings.Contains(strings.ToUpper(name), "CRS84") {
+		return outCRS{code: code, latLon: code == crs.WGS84, uri: crsURI(code)}, nil
 	}
 	return outCRS{}, badRequest("%s: %q is not a CRS this service offers (see the collection's crs list, e.g. %s or %s)", param, v, uriCRS84, crsURI(9210))
 }

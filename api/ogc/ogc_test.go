@@ -107,7 +107,7 @@ func (f *fixture) getJSON(t *testing.T, path string, want int, v any) *http.Resp
 	t.Helper()
 	resp, body := f.get(t, path)
 	if resp.StatusCode != want {
-		t.Fatalf("GET %s: %d, want %d: %s", path, resp.StatusCode, want, body)
+		t.Fatalf("GET %s: %d, want %d: %.300s", path, resp.StatusCode, want, body)
 	}
 	if v != nil {
 		if err := json.Unmarshal(body, v); err != nil {
@@ -519,7 +519,10 @@ func TestPart2CRS(t *testing.T) {
 		}
 	})
 	t.Run("req/crs/fc-crs-valid-value", func(t *testing.T) {
-		for _, bad := range []string{"EPSG:2154", "http://www.opengis.net/def/crs/EPSG/0/2154", "foo"} {
+		for _, ok := range []string{"[EPSG:9210]", "EPSG:9210", "urn:ogc:def:crs:EPSG::4326", "[OGC:CRS84]"} {
+			f.getJSON(t, "/ogc/collections/plots/items?limit=1&crs="+url.QueryEscape(ok), 200, nil)
+		}
+		for _, bad := range []string{"EPSG:2154", "http://www.opengis.net/def/crs/EPSG/0/2154", "foo", "[EPSG:9210"} {
 			f.getJSON(t, "/ogc/collections/plots/items?crs="+url.QueryEscape(bad), 400, nil)
 			f.getJSON(t, "/ogc/collections/plots/items?bbox=1,2,3,4&bbox-crs="+url.QueryEscape(bad), 400, nil)
 		}
