@@ -689,15 +689,13 @@ func (p *parser) wkt(typ string) (map[string]any, error) {
 		var geoms []any
 		for {
 			t := p.next()
-			sub, ok := wktTypes[strings.ToUpper(t.text)]
-			if t.kind != tIdent || !ok {
+			if _, ok := wktTypes[strings.ToUpper(t.text)]; t.kind != tIdent || !ok {
 				return nil, fmt.Errorf("position %d: expected a geometry in the collection", t.pos)
 			}
 			g, err := p.wkt(strings.ToUpper(t.text))
 			if err != nil {
 				return nil, err
 			}
-			_ = sub
 			geoms = append(geoms, g)
 			if !p.punct(",") {
 				break

@@ -1,7 +1,6 @@
 package ogc
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -122,4 +121,4 @@ func round(v, f float64) float64 { return math.Round(v*f) / f }
 // header is the Content-Crs header value (Part 2 /req/crs/ogc-crs-header).
 func (c outCRS) header() string { return "<" + c.uri + ">" }
 
-func (c outCRS) String() string { return fmt.Sprintf("%s", c.uri) }
+func (c outCRS) String() string { return c.uri }
