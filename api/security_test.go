@@ -650,3 +650,36 @@ func TestAuthFailuresBehindProxy(t *testing.T) {
 		t.Errorf("another client behind the same proxy: got %d, want 401", got)
 	}
 }
+
+// TestOGCHostileHostAndHistory: the OGC API's links come from the public
+// URL or the listener, never the Host header, and its plot-versions
+// collection (who changed each version) follows the history read access.
+func TestOGCHostileHostAndHistory(t *testing.T) {
+	srv := tileServerWith(t, func(o *api.Options) { o.PublicURL = "https://cadastre.example.gov.vn" })
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/ogc?f=json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example"
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(body), "evil.example") || !strings.Contains(string(body), "https://cadastre.example.gov.vn/ogc") {
+		t.Errorf("OGC landing with a hostile Host: got %d %.300s, want links on the public URL only", resp.StatusCode, body)
+	}
+	if resp, body := fetch(t, http.MethodGet, srv.URL+"/ogc/collections/plot-versions/items?limit=1"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("plot-versions without a token: got %d %.200s, want 401 (history needs a token by default)", resp.StatusCode, body)
+	}
+	if resp, body := fetch(t, http.MethodGet, srv.URL+"/ogc/collections/plots/items?limit=1"); resp.StatusCode != http.StatusOK {
+		t.Errorf("plots without a token: got %d %.200s, want 200 (map data is public by default)", resp.StatusCode, body)
+	}
+	open := tileServerWith(t, func(o *api.Options) { o.Access = api.Access{History: api.Public} })
+	// This server has no store (501 for the versions): what matters is that it is not 401.
+	if resp, body := fetch(t, http.MethodGet, open.URL+"/ogc/collections/plot-versions/items?limit=1"); resp.StatusCode == http.StatusUnauthorized {
+		t.Errorf("plot-versions under history=public: got %d %.200s, want no 401", resp.StatusCode, body)
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"cadastre/api/ogc"
 	"cadastre/spatial"
 	"cadastre/spatial/index"
 	"cadastre/spatial/ingest"
@@ -155,6 +156,8 @@ func (s *Server) routes() {
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
 	s.tileRoutes(r)
+	r.PathPrefix("/ogc").Handler(s.mapGuard(ogc.New(ogc.Options{Store: s.store, Index: s.index, Log: s.log, Prefix: "/ogc", Base: s.baseURL,
+		MayReadHistory: s.mayReadHistory, Authorize: s.ogcWriter, AfterWrite: s.afterWrite}))) // issue 17: OGC API - Features (api/ogc)
 	s.webRoutes(r)
 	// gorilla/mux 1.8 loses a method mismatch inside a subrouter (a later
 	// route's prefix matcher clears it) and answers 404; so the not-found

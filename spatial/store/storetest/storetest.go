@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"EmptyTxNoChange", testEmptyTxNoChange},
 		{"OffGridSheets", testOffGridSheets},
 		{"PlotPastFrame", testPlotPastFrame},
+		{"EachPlotVersion", testEachPlotVersion},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
