@@ -172,8 +172,8 @@ type renderCtx struct {
 	layers  []layerBuf
 	geom    geomWriter // polygon of the current feature
 	lgeom   geomWriter // label point of the current plot
-	ring    []pt
-	clipBuf []pt
+	poly    rings      // rings of the polygon being drawn
+	clip    clipper    // its clipping buffers
 	found   []keyedPlot
 	scratch []int32  // a plot prepared on the fly
 	strs    strTable // its strings
