@@ -99,20 +99,28 @@ func TestTileHTTP(t *testing.T) {
 	srv, tc, tl := tileServer(t, true)
 	version, _ := tc.Version()
 	url := tileURL(srv, "plots", tl, "mvt")
-	// The first request gets the tile raw, rendered for it alone, whatever
-	// it accepts.
+	// Every answer to a client accepting gzip is compressed, the first
+	// (rendered for it alone) included.
 	resp, body := fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
 	h := resp.Header
-	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
+	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
 		h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Vary") != "Accept-Encoding" || h.Get("X-Data-Version") != version {
 		t.Fatalf("first (rendering) request: %d %v", resp.StatusCode, h)
+	}
+	if ls, err := mvt.UnmarshalGzipped(body); err != nil || len(ls) != 2 || len(ls[0].Features) == 0 {
+		t.Fatalf("decode the first tile: %v", err)
+	}
+	firstTag := h.Get("ETag")
+	// Without gzip, the raw tile.
+	resp, body = fetch(t, http.MethodGet, url)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("no gzip: %d %v", resp.StatusCode, resp.Header)
 	}
 	if ls, err := mvt.Unmarshal(body); err != nil || len(ls) != 2 || len(ls[0].Features) == 0 {
 		t.Fatalf("decode the raw tile: %v", err)
 	}
-	rawTag := h.Get("ETag")
-	// Asked again, it is rendered, compressed and cached, and sent
-	// compressed from then on.
+	rawTag := resp.Header.Get("ETag")
+	// Now cached, it is sent compressed from then on.
 	for range 2 {
 		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
 		h = resp.Header
@@ -137,7 +145,7 @@ func TestTileHTTP(t *testing.T) {
 		t.Errorf("the raw and the gzip tile have the same ETag %q", etag)
 	}
 	// Either form the client holds is current.
-	for _, e := range []string{etag, rawTag, "W/" + etag} {
+	for _, e := range []string{etag, firstTag, rawTag, "W/" + etag} {
 		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip", "If-None-Match", `"other", `+e)
 		if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != strings.TrimPrefix(e, "W/") {
 			t.Errorf("If-None-Match %s: %d, %d bytes, ETag %q", e, resp.StatusCode, len(body), resp.Header.Get("ETag"))
