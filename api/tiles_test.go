@@ -221,13 +221,14 @@ func TestTileJSON(t *testing.T) {
 		t.Fatalf("%d %v", resp.StatusCode, err)
 	}
 	wantURL := srv.URL + "/tiles/plots/{z}/{x}/{y}.mvt?v=" + version
-	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantURL || tj.MinZoom != 14 || tj.MaxZoom != 22 {
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantURL || tj.MinZoom != 12 || tj.MaxZoom != 22 || tj.LowZoom == "" {
 		t.Errorf("tilejson: %+v", tj)
 	}
 	if b := tj.Bounds; b[0] < 106 || b[2] > 107.5 || b[1] < 10 || b[3] > 11.5 || b[0] >= b[2] || tj.Center[2] < 14 {
 		t.Errorf("bounds %v center %v: not around the sample", b, tj.Center)
 	}
-	if len(tj.VectorLayers) != 2 || tj.VectorLayers[0].Fields["area"] != "Number" || tj.VectorLayers[0].Fields["unit"] != "String" {
+	// plots and plot_labels, and below the plots' zoom landuse and communes.
+	if len(tj.VectorLayers) != 4 || tj.VectorLayers[2].ID != "landuse" || tj.VectorLayers[2].MaxZoom != 13 || tj.VectorLayers[0].Fields["area"] != "Number" || tj.VectorLayers[0].Fields["unit"] != "String" {
 		t.Errorf("vector_layers: %+v", tj.VectorLayers)
 	}
 	resp, _ = fetch(t, http.MethodGet, srv.URL+"/tiles/plots.json", "If-None-Match", resp.Header.Get("ETag"))
@@ -244,12 +245,12 @@ func TestTileJSON(t *testing.T) {
 
 func TestMetricsEndpoint(t *testing.T) {
 	srv, _, tl := tileServer(t, true)
-	for range 3 { // rendered for the first, rendered and cached for the second, a hit
+	for range 3 { // rendered and compressed for the first, again and cached for the second, a hit
 		fetch(t, http.MethodGet, tileURL(srv, "plots", tl, "mvt"), "Accept-Encoding", "gzip")
 	}
 	resp, body := fetch(t, http.MethodGet, srv.URL+"/metrics")
 	for _, m := range []string{"cadastre_tiles_rendered_total{layer=\"plots\"} 2", "cadastre_tile_cache_hits_total 1",
-		"cadastre_tile_cache_misses_total 2", "cadastre_tiles_compressed_total 1", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
+		"cadastre_tile_cache_misses_total 2", "cadastre_tiles_compressed_total 2", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
 		"cadastre_tile_dropped_features_total", "cadastre_tile_cache_evictions_total 0"} {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), m) {
 			t.Errorf("/metrics lacks %q", m)

@@ -154,21 +154,25 @@ func (rc *renderCtx) polygon(minX, minY, maxX, maxY int64) bool {
 	rc.st.Vertices += len(pr.pts)
 	if minX >= lo && minY >= lo && maxX <= hi && maxY <= hi {
 		wrote := false
+		var ext []pt
 		for i := range pr.len() {
 			r := rc.cleanRing(pr.at(i), false)
 			a := area2(r)
-			if len(r) < 3 || a == 0 {
+			if len(r) < 3 || a == 0 || (i > 0 && !rc.dissolving && ringsMeet(r, ext)) {
 				rc.st.Collapsed++
 				if i == 0 {
 					return false
 				}
 				continue
 			}
+			if i == 0 {
+				ext = r
+			}
 			if (a < 0) == (i == 0) {
 				reverse(r)
 			}
 			rc.st.Kept += len(r)
-			rc.geom.ring(r)
+			rc.emit(r)
 			wrote = true
 		}
 		return wrote
@@ -176,7 +180,12 @@ func (rc *renderCtx) polygon(minX, minY, maxX, maxY int64) bool {
 	cl := &rc.clip
 	cl.a.reset()
 	for i := range pr.len() {
-		r := clean(pr.at(i))
+		r := pr.at(i)
+		if rc.dissolving {
+			r = canonClean(r)
+		} else {
+			r = clean(r)
+		}
 		a := area2(r)
 		if len(r) < 3 || a == 0 {
 			if i == 0 {
@@ -217,16 +226,56 @@ func (rc *renderCtx) polygon(minX, minY, maxX, maxY int64) bool {
 			continue
 		}
 		rc.st.Kept += len(s)
-		rc.geom.ring(s)
+		rc.emit(s)
 		for j, h := range cl.out {
 			if cl.shell[j] || (shells > 1 && !holeIn(h, s)) {
 				continue
 			}
+			if !rc.dissolving && ringsMeet(h, s) {
+				rc.st.Collapsed++
+				continue
+			}
 			rc.st.Kept += len(h)
-			rc.geom.ring(h)
+			rc.emit(h)
 		}
 	}
 	return true
+}
+
+// emit writes a finished ring into rc.geom, or into the edge sets of the
+// overview being dissolved.
+func (rc *renderCtx) emit(r []pt) {
+	if rc.dissolving {
+		rc.dis.cur[0].ring(r)
+		if rc.dis.cur[1] != nil {
+			rc.dis.cur[1].ring(r)
+		}
+		return
+	}
+	rc.geom.ring(r)
+}
+
+// ringsMeet reports whether two rings share a point: a hole rounding
+// brought onto its exterior, which is then left out at this zoom (the
+// overview keeps it: only its edges matter there, and they cancel those
+// of the plot filling it).
+func ringsMeet(h, s []pt) bool {
+	hx0, hy0, hx1, hy1 := bound(h)
+	a := s[len(s)-1]
+	for _, b := range s {
+		if max(a.x, b.x) >= hx0 && min(a.x, b.x) <= hx1 && max(a.y, b.y) >= hy0 && min(a.y, b.y) <= hy1 {
+			c := h[len(h)-1]
+			for _, d := range h {
+				if max(a.x, b.x) >= min(c.x, d.x) && min(a.x, b.x) <= max(c.x, d.x) &&
+					max(a.y, b.y) >= min(c.y, d.y) && min(a.y, b.y) <= max(c.y, d.y) && segmentsMeet(a, b, c, d) {
+					return true
+				}
+				c = d
+			}
+		}
+		a = b
+	}
+	return false
 }
 
 // holeIn reports whether hole h lies in ring s: the first vertex of h
@@ -282,11 +331,34 @@ func orient(a, b, c pt) int64 {
 // cleanRing removes repeated points and spikes, then, if rounding to the
 // tile grid made the ring cross or touch itself, removes the vertex that
 // changes the area least at one of the crossing edges until it is simple.
+//
+// While dissolving (overview.go), rings are only cleaned: a repair
+// depends on where the ring starts, so the two sides of a shared border
+// could be repaired apart and no longer cancel; the dissolved rings are
+// repaired instead.
 func (rc *renderCtx) cleanRing(r []pt, clipped bool) []pt {
+	if rc.dissolving {
+		return canonClean(r)
+	}
 	r = clean(r)
 	if !suspect(r, clipped) {
 		return r
 	}
+	if _, _, ok := selfCross(r); !ok {
+		return r
+	}
+	// Repaired in a canonical form, so that a hole and the plot filling
+	// it (the same ring both ways round) are repaired alike.
+	neg := area2(r) < 0
+	r = canonClean(r)
+	if neg {
+		reverse(r)
+	}
+	defer func() {
+		if neg {
+			reverse(r)
+		}
+	}()
 	for range len(r) {
 		i, j, ok := selfCross(r)
 		if !ok {
@@ -304,6 +376,31 @@ func (rc *renderCtx) cleanRing(r []pt, clipped bool) []pt {
 		if len(r) < 3 {
 			return r
 		}
+	}
+	return r
+}
+
+// canonClean is clean applied to the ring put in a canonical form first
+// (positive area, starting at its smallest vertex), so that a hole and
+// the plot filling it, the same ring both ways round, come out alike even
+// where rounding left them degenerate.
+func canonClean(r []pt) []pt {
+	neg := area2(r) < 0
+	if neg {
+		reverse(r)
+	}
+	k := 0
+	for i, p := range r {
+		if p.x < r[k].x || (p.x == r[k].x && p.y < r[k].y) {
+			k = i
+		}
+	}
+	reverse(r[:k])
+	reverse(r[k:])
+	reverse(r) // rotated left by k
+	r = clean(r)
+	if neg {
+		reverse(r)
 	}
 	return r
 }

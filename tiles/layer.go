@@ -142,7 +142,20 @@ var (
 	sheetsSpec = &layerSpec{name: "sheets", description: "map sheet frames", fields: sheetFields, version: 2, extent: Extent}
 )
 
-// specs returns the MVT layers of a tileset, in tile order.
+// specsAt returns the MVT layers of a tile of the tileset: those of specs,
+// and the overview's below the plots' zoom (low).
+func (l Layer) specsAt(low bool) []*layerSpec {
+	if !low {
+		return l.specs()
+	}
+	if l == Plots {
+		return []*layerSpec{plotsSpec, labelsSpec, landUseSpec, communeSpec}
+	}
+	return []*layerSpec{sheetsSpec, plotsSpec, labelsSpec, landUseSpec, communeSpec}
+}
+
+// specs returns the MVT layers of a tileset at the plots' zoom, in tile
+// order.
 func (l Layer) specs() []*layerSpec {
 	switch l {
 	case Plots:

@@ -211,6 +211,20 @@ func (rc *renderCtx) drawRecord(r rec, p *index.Plot) (poly, hasLabel bool) {
 	ox, oy := r.origin()
 	f := &rc.frame
 	rc.poly.reset()
+	if !rc.dissolving && multiPart(descs) {
+		// Parts that rounding brought together would touch along a line
+		// (invalid): the plot is drawn as the union of its parts.
+		d := &rc.dis
+		if d.part == nil {
+			d.part = edgeSet{}
+		}
+		clear(d.part)
+		saved := d.cur
+		rc.dissolving, d.cur = true, [2]edgeSet{d.part, nil}
+		poly, hasLabel = rc.drawRecord(r, p)
+		rc.dissolving, d.cur = false, saved
+		return poly && rc.dissolved(d.part, true), hasLabel
+	}
 	var minX, minY, maxX, maxY int64
 	skip := true // the current polygon's exterior is outside or bad
 	flush := func() {
@@ -257,6 +271,19 @@ func (rc *renderCtx) drawRecord(r rec, p *index.Plot) (poly, hasLabel bool) {
 		}
 	}
 	return poly, hasLabel
+}
+
+// multiPart reports whether a record has more than one polygon.
+func multiPart(descs []int32) bool {
+	n := 0
+	for _, d := range descs {
+		if d&ringStart != 0 {
+			if n++; n > 1 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // decodeRing appends the tile units of a ring's offsets to rc.poly.

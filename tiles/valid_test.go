@@ -253,6 +253,15 @@ func TestValidPolygons(t *testing.T) {
 			c.checkTile(t, r, snap, Cadastre, tile)
 		}
 	}
+	// The overview, where the plots do not fit.
+	small := DefaultOptions()
+	small.Budget = 20_000
+	rs := NewRenderer(small)
+	for z := maptile.Zoom(small.OverviewMinZoom); int(z) < small.PlotsMinZoom; z++ {
+		for _, tile := range coverTiles(z, b) {
+			c.checkTile(t, rs, snap, Cadastre, tile)
+		}
+	}
 	c.flush(t)
 	irregular := c.checked
 	batch, pix := province(t, 3000)
