@@ -348,13 +348,11 @@ func (rc *renderCtx) plot(r rec, p *index.Plot, strs []string, layer, labels *la
 	}
 	if label && labels != nil && rc.next(0, area) {
 		before := len(labels.feats) + len(labels.vals)
-		labels.strID(lfUnit, r[aUnit], strs)
-		labels.int(lfSheet, int64(r[aSheet]))
-		labels.int(lfPlot, int64(r[aPlot]))
-		if r[aMainUse] >= 0 {
-			labels.strID(lfLandUse, r[aMainUse], strs)
+		if id == 0 {
+			labels.strID(lfUnit, r[aUnit], strs)
+			labels.int(lfSheet, int64(r[aSheet]))
+			labels.int(lfPlot, int64(r[aPlot]))
 		}
-		labels.double(lfArea, area)
 		labels.feature(id, typePoint, rc.lgeom.b)
 		rc.sized(labels, before)
 	}

@@ -148,7 +148,9 @@ function updateLabels() {
   const b = map.getBounds();
   if (z >= plotLabelZoom) {
     for (const f of map.querySourceFeatures("cadastre", { sourceLayer: "plot_labels" })) {
-      const p = f.properties;
+      // The label's id is its plot's (UUUUUSSSSSPPPPP); it carries the
+      // numbers itself only when the key does not fit one.
+      const p = f.id ? { unit: String(Math.floor(f.id / 1e10)).padStart(5, "0"), sheet: Math.floor(f.id / 1e5) % 1e5, plot: f.id % 1e5 } : f.properties;
       const id = `p:${p.unit}/${p.sheet}/${p.plot}`;
       const [lon, lat] = f.geometry.coordinates;
       if (want.has(id) || !b.contains([lon, lat])) continue;
