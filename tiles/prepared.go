@@ -211,9 +211,11 @@ func (rc *renderCtx) drawRecord(r rec, p *index.Plot) (poly, hasLabel bool) {
 	ox, oy := r.origin()
 	f := &rc.frame
 	rc.poly.reset()
-	if !rc.dissolving && multiPart(descs) {
+	if !rc.dissolving && int(rc.zoom) < rc.r.opt.PlotsMinZoom && multiPart(descs) {
 		// Parts that rounding brought together would touch along a line
-		// (invalid): the plot is drawn as the union of its parts.
+		// (invalid): the plot is drawn as the union of its parts. From the
+		// plots' zoom a unit is under 0.6 m, and parts of a plot lie
+		// further apart (TestValidPolygons finds none touching there).
 		d := &rc.dis
 		if d.part == nil {
 			d.part = edgeSet{}
