@@ -146,7 +146,7 @@ func TestInvalidation(t *testing.T) {
 		v := newVillage(t, 8)
 		ix := v.index(t)
 		c := newCache(t, ix, 0)
-		all := villageTiles(v, 14, maxZ)
+		all := villageTiles(v, 12, maxZ) // from the overview zooms
 		for _, k := range all {
 			cacheTile(t, c, k.Layer, maptile.New(k.X, k.Y, maptile.Zoom(k.Z)))
 		}
