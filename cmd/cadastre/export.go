@@ -165,6 +165,8 @@ func exportGPKG(ctx context.Context, path string, b *spatial.Batch) error {
 	if err != nil {
 		return err
 	}
+	// Who, why and from where, as every stored version says.
+	b.Change = spatial.Change{By: "cadastre export", Reason: "offline package of the commune", Source: "export of the store", Untracked: true}
 	if _, err := s.Write(ctx, b); err != nil {
 		s.Close()
 		return err
