@@ -85,8 +85,8 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// handleTile serves one vector tile, as the cache gives it: raw on its
-// first request (rendered for it alone), gzip-compressed once cached (see
+// handleTile serves one vector tile, as the cache gives it: compressed
+// for a client that accepts gzip, the first answer included (see
 // tiles.Tile); a client that does not accept gzip gets the raw tile in any
 // case, with its own ETag since the bytes differ. An empty tile is a valid tile whose
 // layers have no features, with status 200 (see docs/tiles.md).
@@ -182,7 +182,7 @@ func (s *Server) writeTile(w http.ResponseWriter, r *http.Request, t tiles.Tile,
 	}
 	// Either form the client holds is still current: both decode to the
 	// same tile, and the server may select either representation.
-	if m := notModified(r, etag, t.ETag, t.IdentityETag); m != "" {
+	if m := notModified(r, etag, t.ETag, t.IdentityETag, t.AltETag); m != "" {
 		h["Etag"] = []string{m}
 		w.WriteHeader(http.StatusNotModified)
 		return

@@ -101,20 +101,28 @@ func TestTileHTTP(t *testing.T) {
 	srv, tc, tl := tileServer(t, true)
 	version, _ := tc.Version()
 	url := tileURL(srv, "plots", tl, "mvt")
-	// The first request gets the tile raw, rendered for it alone, whatever
-	// it accepts.
+	// Every answer to a client accepting gzip is compressed, the first
+	// (rendered for it alone) included.
 	resp, body := fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
 	h := resp.Header
-	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
+	if resp.StatusCode != 200 || h.Get("Content-Encoding") != "gzip" || h.Get("Content-Type") != "application/vnd.mapbox-vector-tile" ||
 		h.Get("Access-Control-Allow-Origin") != "*" || h.Get("Vary") != "Accept-Encoding" || h.Get("X-Data-Version") != version {
 		t.Fatalf("first (rendering) request: %d %v", resp.StatusCode, h)
+	}
+	if ls, err := mvt.UnmarshalGzipped(body); err != nil || len(ls) != 2 || len(ls[0].Features) == 0 {
+		t.Fatalf("decode the first tile: %v", err)
+	}
+	firstTag := h.Get("ETag")
+	// Without gzip, the raw tile.
+	resp, body = fetch(t, http.MethodGet, url)
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Encoding") != "" {
+		t.Fatalf("no gzip: %d %v", resp.StatusCode, resp.Header)
 	}
 	if ls, err := mvt.Unmarshal(body); err != nil || len(ls) != 2 || len(ls[0].Features) == 0 {
 		t.Fatalf("decode the raw tile: %v", err)
 	}
-	rawTag := h.Get("ETag")
-	// Asked again, it is rendered, compressed and cached, and sent
-	// compressed from then on.
+	rawTag := resp.Header.Get("ETag")
+	// Now cached, it is sent compressed from then on.
 	for range 2 {
 		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip, deflate")
 		h = resp.Header
@@ -139,7 +147,7 @@ func TestTileHTTP(t *testing.T) {
 		t.Errorf("the raw and the gzip tile have the same ETag %q", etag)
 	}
 	// Either form the client holds is current.
-	for _, e := range []string{etag, rawTag, "W/" + etag} {
+	for _, e := range []string{etag, firstTag, rawTag, "W/" + etag} {
 		resp, body = fetch(t, http.MethodGet, url, "Accept-Encoding", "gzip", "If-None-Match", `"other", `+e)
 		if resp.StatusCode != http.StatusNotModified || len(body) != 0 || resp.Header.Get("ETag") != strings.TrimPrefix(e, "W/") {
 			t.Errorf("If-None-Match %s: %d, %d bytes, ETag %q", e, resp.StatusCode, len(body), resp.Header.Get("ETag"))
@@ -215,13 +223,14 @@ func TestTileJSON(t *testing.T) {
 		t.Fatalf("%d %v", resp.StatusCode, err)
 	}
 	wantURL := srv.URL + "/tiles/plots/{z}/{x}/{y}.mvt?v=" + version
-	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantURL || tj.MinZoom != 14 || tj.MaxZoom != 22 {
+	if tj.TileJSON != "3.0.0" || len(tj.Tiles) != 1 || tj.Tiles[0] != wantURL || tj.MinZoom != 12 || tj.MaxZoom != 22 || tj.LowZoom == "" {
 		t.Errorf("tilejson: %+v", tj)
 	}
 	if b := tj.Bounds; b[0] < 106 || b[2] > 107.5 || b[1] < 10 || b[3] > 11.5 || b[0] >= b[2] || tj.Center[2] < 14 {
 		t.Errorf("bounds %v center %v: not around the sample", b, tj.Center)
 	}
-	if len(tj.VectorLayers) != 2 || tj.VectorLayers[0].Fields["area"] != "Number" || tj.VectorLayers[0].Fields["unit"] != "String" {
+	// plots and plot_labels, and below the plots' zoom landuse and communes.
+	if len(tj.VectorLayers) != 4 || tj.VectorLayers[2].ID != "landuse" || tj.VectorLayers[2].MaxZoom != 13 || tj.VectorLayers[0].Fields["area"] != "Number" || tj.VectorLayers[0].Fields["unit"] != "String" {
 		t.Errorf("vector_layers: %+v", tj.VectorLayers)
 	}
 	resp, _ = fetch(t, http.MethodGet, srv.URL+"/tiles/plots.json", "If-None-Match", resp.Header.Get("ETag"))
@@ -238,12 +247,12 @@ func TestTileJSON(t *testing.T) {
 
 func TestMetricsEndpoint(t *testing.T) {
 	srv, _, tl := tileServer(t, true)
-	for range 3 { // rendered for the first, rendered and cached for the second, a hit
+	for range 3 { // rendered and compressed for the first, again and cached for the second, a hit
 		fetch(t, http.MethodGet, tileURL(srv, "plots", tl, "mvt"), "Accept-Encoding", "gzip")
 	}
 	resp, body := fetch(t, http.MethodGet, srv.URL+"/metrics")
 	for _, m := range []string{"cadastre_tiles_rendered_total{layer=\"plots\"} 2", "cadastre_tile_cache_hits_total 1",
-		"cadastre_tile_cache_misses_total 2", "cadastre_tiles_compressed_total 1", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
+		"cadastre_tile_cache_misses_total 2", "cadastre_tiles_compressed_total 2", "cadastre_tile_render_seconds_bucket", "cadastre_tile_bytes_served_total",
 		"cadastre_tile_dropped_features_total", "cadastre_tile_cache_evictions_total 0"} {
 		if resp.StatusCode != 200 || !strings.Contains(string(body), m) {
 			t.Errorf("/metrics lacks %q", m)

@@ -2,9 +2,11 @@ package tiles
 
 import (
 	"bytes"
+	"compress/gzip"
 	"container/list"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,18 +51,23 @@ type Key struct {
 // them would fill the cache with tiles nobody asks for again and cost
 // fresh memory for every one (retained memory grows the heap page by page:
 // on this benchmark's machine, faulting in a 57 KB tile cost as much as
-// half its render). The first request gets the tile raw, rendered for it
-// alone: its client waits, and compressing took as long as drawing it.
-// The second renders it again and caches it, compressed if that client
-// accepts gzip (as nearly all do); later clients get it from the cache,
-// compressed (a cached raw tile is compressed on its first hit from a
-// client that accepts gzip). A small direct-mapped table remembers which
-// tiles were asked for. A tile too large to know that it fits the budget
-// without compressing it is compressed at render (see Renderer.Render).
+// half its render). Every render for a client that accepts gzip is
+// compressed at gzip's fastest level, the first request's included (its
+// client waits for it, and the bytes cross the network). The second
+// request renders the tile again and caches it; the cache then replaces
+// it in the background by the same tile compressed at gzip's best level,
+// if smaller (ETag "H-gz" for that form, "H-gz1" for the fast one, named
+// by AltETag once replaced: either stays current). Later clients get it
+// from the cache, compressed (a cached raw tile, cached for a client
+// without gzip, is compressed on its first hit from one with it). A small
+// direct-mapped table remembers which tiles were asked for. A tile too
+// large to know that it fits the budget without compressing it is
+// compressed at render (see Renderer.Render).
 type Tile struct {
 	Data         []byte // the tile, raw MVT or gzip-compressed (Gzip); never modified once cached
 	Gzip         bool   // Data is gzip-compressed
 	ETag         string // strong validator of the gzip-compressed form (quoted)
+	AltETag      string // the other compressed form's validator, equally current ("" if none)
 	IdentityETag string // strong validator of the raw form (quoted)
 	Features     int
 	Dropped      int  // features left out by the size budget
@@ -115,6 +122,9 @@ type Cache struct {
 	seen    []uint64 // tiles asked for once: packed key + 1, direct-mapped (see Tile)
 
 	bufs sync.Pool // of *[]byte: the tiles of first requests, reused once written (Tile.Release)
+
+	best      gzipper       // gzip's best level, for cached tiles
+	improving chan struct{} // a token while a cached tile is being compressed better
 }
 
 // state is the adopted snapshot, the epoch of its adoption and its data
@@ -149,11 +159,12 @@ type flightKey struct {
 // tile wait for, instead of rendering it again.
 type flight struct {
 	done    chan struct{}
-	admit   bool // cache the tile (its second request)
-	gzip    bool // compress it before caching (the client accepts gzip)
-	tile    Tile // the renderer's (in a reused buffer unless admitted)
-	waiters int  // requests waiting for it (guarded by Cache.mu)
-	shared  Tile // what the waiters get: tile, in memory of its own
+	admit   bool   // cache the tile (its second request)
+	gzip    bool   // compress it before caching (the client accepts gzip)
+	tile    Tile   // the renderer's (in a reused buffer unless admitted)
+	raw     []byte // the raw tile of an admitted compressed tile, to compress better
+	waiters int    // requests waiting for it (guarded by Cache.mu)
+	shared  Tile   // what the waiters get: tile, in memory of its own
 	err     error
 }
 
@@ -189,7 +200,8 @@ func NewCache(ix *index.Index, o CacheOptions) (*Cache, error) {
 		o.Registry = prometheus.NewRegistry()
 	}
 	c := &Cache{ix: ix, r: NewRenderer(o.Render), max: o.MaxBytes, reg: o.Registry, noStore: o.NoPrepare,
-		items: map[Key]*list.Element{}, flights: map[flightKey]*flight{}}
+		items: map[Key]*list.Element{}, flights: map[flightKey]*flight{},
+		best: gzipper{level: gzip.BestCompression}, improving: make(chan struct{}, 1)}
 	m, err := newMetrics(o.Registry, c)
 	if err != nil {
 		return nil, fmt.Errorf("tiles: register metrics: %w", err)
@@ -352,7 +364,7 @@ func (c *Cache) Tile(ctx context.Context, l Layer, t maptile.Tile, gzipOK bool) 
 			return Tile{}, "", ctx.Err()
 		}
 	}
-	f := &flight{done: make(chan struct{}), admit: admit, gzip: admit && gzipOK}
+	f := &flight{done: make(chan struct{}), admit: admit, gzip: gzipOK}
 	c.flights[fk] = f
 	c.mu.Unlock()
 	c.fly(f, fk, st, t)
@@ -393,7 +405,14 @@ func (c *Cache) fly(f *flight, fk flightKey, st *state, t maptile.Tile) {
 		c.mu.Lock()
 		delete(c.flights, fk) // no more waiters from now on
 		if f.err == nil && f.admit && c.st.Load() == st {
-			c.addLocked(fk.key, f.tile)
+			e := c.addLocked(fk.key, f.tile)
+			if f.raw != nil {
+				select {
+				case c.improving <- struct{}{}:
+					go c.improve(e, f.raw)
+				default: // busy: the fast form stays
+				}
+			}
 		}
 		f.shared = f.tile
 		if f.tile.release != nil && f.waiters > 0 {
@@ -427,7 +446,7 @@ func (c *Cache) fly(f *flight, fk flightKey, st *state, t maptile.Tile) {
 	c.m.dropped.WithLabelValues("budget").Add(float64(stats.Dropped))
 	c.m.dropped.WithLabelValues("collapsed").Add(float64(stats.Collapsed))
 	tag := fmt.Sprintf("%016x", out.sum)
-	f.tile = Tile{Data: out.raw, ETag: `"` + tag + `-gz"`, IdentityETag: `"` + tag + `"`, Features: stats.Features, Dropped: stats.Dropped}
+	f.tile = Tile{Data: out.raw, ETag: `"` + tag + `-gz1"`, IdentityETag: `"` + tag + `"`, Features: stats.Features, Dropped: stats.Dropped}
 	if out.gz == nil && f.gzip {
 		if out.gz, err = c.r.gz.compress(out.raw); err != nil {
 			f.err = err
@@ -437,6 +456,9 @@ func (c *Cache) fly(f *flight, fk flightKey, st *state, t maptile.Tile) {
 	if out.gz != nil {
 		c.m.compressed.Inc()
 		f.tile.Data, f.tile.Gzip = out.gz, true
+		if f.admit {
+			f.raw = out.raw
+		}
 	}
 	if buf != nil {
 		if out.gz != nil || cap(out.raw) > maxPooled {
@@ -454,16 +476,41 @@ const maxPooled = 1 << 20
 
 // addLocked caches a tile and evicts the least recently used ones beyond
 // the budget; c.mu is held.
-func (c *Cache) addLocked(k Key, t Tile) {
+func (c *Cache) addLocked(k Key, t Tile) *list.Element {
 	if e, ok := c.items[k]; ok {
 		c.removeLocked(e)
 	}
-	c.items[k] = c.lru.PushFront(&entry{key: k, tile: t})
+	e := c.lru.PushFront(&entry{key: k, tile: t})
+	c.items[k] = e
 	c.size += int64(len(t.Data)) + entryOverhead
 	for c.size > c.max && c.lru.Len() > 1 {
 		c.removeLocked(c.lru.Back())
 		c.m.evictions.Inc()
 	}
+	return e
+}
+
+// improve compresses a cached tile at gzip's best level and, if that is
+// smaller and the entry still cached, puts it in place of the fast form.
+// It runs in the background, one at a time (c.improving).
+func (c *Cache) improve(e *list.Element, raw []byte) {
+	defer func() { <-c.improving }()
+	gz, err := c.best.compress(raw)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	en := e.Value.(*entry)
+	if cur, ok := c.items[en.key]; !ok || cur != e || !en.tile.Gzip || len(gz) >= len(en.tile.Data) {
+		return
+	}
+	c.size += int64(len(gz)) - int64(len(en.tile.Data))
+	t := en.tile
+	t.Data, t.AltETag = gz, t.ETag
+	t.ETag = strings.TrimSuffix(t.ETag, `1"`) + `"`
+	en.tile = t
+	c.m.improved.Inc()
 }
 
 func (c *Cache) removeLocked(e *list.Element) {

@@ -18,17 +18,21 @@
 //
 // # Low zoom policy
 //
-// Below its minimum zoom a layer is present in the tile but has no
-// features; nothing is silently cut:
+// Nothing is silently cut, and the first view of a commune is not empty
+// (docs/tiles.md, overview.go):
 //
-//   - plots and plot_labels: from Options.PlotsMinZoom (14). Below it the
-//     cadastre tileset shows the sheet frames only: a province holds 3.3
-//     million plots, which no tile below z14 could carry whole.
+//   - plots: whole from Options.PlotsMinZoom (14), with plot_labels. From
+//     Options.OverviewMinZoom (12) to z13 a tile holds every plot, without
+//     labels, while they all fit the size budget (a commune fits); else the
+//     layers landuse (plots dissolved by land-use legend group) and
+//     communes (dissolved by commune, with names) instead. Below z12 the
+//     cadastre tileset shows the sheet frames only.
 //   - sheets: from Options.SheetsMinZoom (10). Below it nothing: a z9 tile
 //     of a province would hold tens of thousands of frames.
 //
-// TileJSON announces these minimum zooms, so clients do not ask below them;
-// if they do, they get a valid tile with empty layers.
+// TileJSON announces these zooms (cadastre:low_zoom and each layer's
+// range), so clients do not ask below them; if they do, they get a valid
+// tile with empty layers.
 //
 // # Simplification that keeps borders shared
 //

@@ -79,104 +79,39 @@ const (
 	hi = Extent + Buffer
 )
 
-// ringResult says what became of a ring.
-type ringResult int8
-
-const (
-	ringKept      ringResult = iota
-	ringOutside              // no part inside the buffered tile: not drawn, not counted
-	ringCollapsed            // inside, but degenerate once on the tile grid: dropped and counted
-)
-
-// tileRing turns a plane ring into a clean ring of tile units, oriented
-// for an exterior (positive area in tile coordinates, spec 2.1 4.3.4.4)
-// or a hole (negative). buf is reused. Sheet frames go this way; plots go
-// through their tile-ready form (prepared.go).
-func (rc *renderCtx) tileRing(r orb.Ring, epsg int32, exterior bool, buf []pt) ([]pt, ringResult) {
-	buf = buf[:0]
+// polyRing appends a plane ring to rc.poly in tile units; false if a
+// vertex cannot be projected. Sheet frames go this way; plots go through
+// their tile-ready form (prepared.go).
+func (rc *renderCtx) polyRing(r orb.Ring, epsg int32) bool {
 	n := len(r)
 	if n > 1 && r[0] == r[n-1] {
 		n--
 	}
+	mark := len(rc.poly.pts)
 	for _, v := range r[:n] {
 		x, y, ok := rc.proj.mercator(epsg, v[0], v[1])
 		if !ok {
-			return buf, ringCollapsed
+			rc.poly.pts = rc.poly.pts[:mark]
+			return false
 		}
-		buf = append(buf, rc.frame.unit(x, y))
+		rc.poly.pts = append(rc.poly.pts, rc.frame.unit(x, y))
 	}
-	return rc.finishRing(buf, exterior)
+	rc.poly.ends = append(rc.poly.ends, len(rc.poly.pts))
+	return true
 }
 
-// finishRing clips, cleans and orients a ring of tile units (open: the
-// first point is not repeated), or says it is outside or collapsed.
-func (rc *renderCtx) finishRing(buf []pt, exterior bool) ([]pt, ringResult) {
-	n := len(buf)
-	minX, minY, maxX, maxY := int64(math.MaxInt64), int64(math.MaxInt64), int64(math.MinInt64), int64(math.MinInt64)
-	for _, p := range buf {
+// bound returns the bound of a ring of tile units.
+func bound(r []pt) (minX, minY, maxX, maxY int64) {
+	minX, minY, maxX, maxY = int64(math.MaxInt64), int64(math.MaxInt64), int64(math.MinInt64), int64(math.MinInt64)
+	for _, p := range r {
 		minX, minY, maxX, maxY = min(minX, p.x), min(minY, p.y), max(maxX, p.x), max(maxY, p.y)
 	}
-	if maxX <= lo || minX >= hi || maxY <= lo || minY >= hi {
-		return buf, ringOutside
-	}
-	if minX < lo || minY < lo || maxX > hi || maxY > hi {
-		buf = rc.clip(buf)
-	}
-	buf = clean(buf)
-	a := area2(buf)
-	if len(buf) < 3 || a == 0 {
-		return buf, ringCollapsed
-	}
-	rc.st.Vertices += n
-	rc.st.Kept += len(buf)
-	if (a < 0) == exterior {
-		reverse(buf)
-	}
-	return buf, ringKept
+	return
 }
 
-// clip cuts a ring to the buffered tile box (Sutherland-Hodgman, one side
-// at a time).
-func (rc *renderCtx) clip(r []pt) []pt {
-	a, b := r, rc.clipBuf[:0]
-	for side := range 4 {
-		b = clipSide(a, b[:0], side)
-		a, b = b, a
-	}
-	rc.clipBuf = b
-	return append(r[:0], a...)
-}
-
-// clipSide keeps the part of a ring on the inner side of one box edge:
-// 0 x >= lo, 1 x <= hi, 2 y >= lo, 3 y <= hi.
-func clipSide(in, out []pt, side int) []pt {
-	if len(in) == 0 {
-		return out
-	}
-	inside := func(p pt) bool {
-		switch side {
-		case 0:
-			return p.x >= lo
-		case 1:
-			return p.x <= hi
-		case 2:
-			return p.y >= lo
-		}
-		return p.y <= hi
-	}
-	prev := in[len(in)-1]
-	prevIn := inside(prev)
-	for _, cur := range in {
-		curIn := inside(cur)
-		if curIn != prevIn {
-			out = append(out, cross(prev, cur, side))
-		}
-		if curIn {
-			out = append(out, cur)
-		}
-		prev, prevIn = cur, curIn
-	}
-	return out
+// outside reports whether a bound has no part inside the buffered tile.
+func outside(minX, minY, maxX, maxY int64) bool {
+	return maxX <= lo || minX >= hi || maxY <= lo || minY >= hi
 }
 
 // cross returns where segment a-b crosses a box edge, rounded to units.
@@ -198,33 +133,46 @@ func cross(a, b pt, side int) pt {
 	return pt{a.x + int64(math.Round(float64(t*float64(b.x-a.x)))), lim}
 }
 
-// clean removes repeated points and spikes (a, b, a), also across the
-// closing point, in place.
+// clean removes repeated points and spikes, also across the closing
+// point, in place. A spike is a vertex where the ring turns back on the
+// line it came along (a, b, c collinear with c back towards a): rounding
+// to the tile grid makes them of narrow notches and teeth.
 func clean(r []pt) []pt {
 	out := r[:0]
 	for _, p := range r {
-		switch {
-		case len(out) > 0 && out[len(out)-1] == p:
-		case len(out) > 1 && out[len(out)-2] == p:
-			out = out[:len(out)-1]
-		default:
+		for {
+			n := len(out)
+			if n > 0 && out[n-1] == p {
+				break
+			}
+			if n > 1 && spike(out[n-2], out[n-1], p) {
+				out = out[:n-1]
+				continue
+			}
 			out = append(out, p)
+			break
 		}
 	}
-	for len(out) > 1 {
+	for len(out) > 2 {
 		last := len(out) - 1
 		switch {
 		case out[last] == out[0]:
 			out = out[:last]
-		case len(out) > 2 && out[last-1] == out[0]:
+		case spike(out[last-1], out[last], out[0]):
 			out = out[:last]
-		case len(out) > 2 && out[last] == out[1]:
+		case spike(out[last], out[0], out[1]):
 			out = out[1:]
 		default:
 			return out
 		}
 	}
 	return out
+}
+
+// spike reports whether b is the tip of a zero-width spike a-b-c.
+func spike(a, b, c pt) bool {
+	ux, uy, vx, vy := b.x-a.x, b.y-a.y, c.x-b.x, c.y-b.y
+	return ux*vy == uy*vx && ux*vx+uy*vy < 0
 }
 
 // area2 returns twice the signed area of an open ring by the surveyor's

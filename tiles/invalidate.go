@@ -70,14 +70,14 @@ func plotBounds(touched []index.Touched) []orb.Bound {
 }
 
 // invalidate drops the tiles meeting plot bounds (plots and cadastre
-// tilesets, from the plots' minimum zoom) and sheet bounds (sheets and
+// tilesets, from the first zoom with plots or the overview) and sheet bounds (sheets and
 // cadastre, from the sheets' minimum zoom), then adopts the current
 // snapshot. Renders in flight are not stored (their epoch is over).
 func (c *Cache) invalidate(plots, sheets []orb.Bound) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o := c.r.opt
-	n := c.dropLocked(plots, []Layer{Plots, Cadastre}, o.PlotsMinZoom)
+	n := c.dropLocked(plots, []Layer{Plots, Cadastre}, min(o.PlotsMinZoom, o.OverviewMinZoom))
 	n += c.dropLocked(sheets, []Layer{Sheets, Cadastre}, o.SheetsMinZoom)
 	c.m.invalidated.Add(float64(n))
 	if c.st.Load() != nil || c.ix.Ready() {

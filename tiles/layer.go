@@ -108,16 +108,16 @@ const (
 	lfUnit = iota
 	lfSheet
 	lfPlot
-	lfLandUse
-	lfArea
 )
 
+// labelFields are the attributes of a label point, which it has only when
+// its plot has no feature id (a key that does not fit UUUUUSSSSSPPPPP):
+// a label point has the id of its plot, which names the plot and joins it
+// to its attributes in the plots layer, so it repeats none of them.
 var labelFields = []Field{
-	{"unit", String, "survey unit code"},
-	{"sheet", Integer, "sheet number"},
-	{"plot", Integer, "plot number"},
-	{"land_use", String, "main land-use code"},
-	{"area", Real, "area measured on the VN-2000 plane, m²"},
+	{"unit", String, "survey unit code (only when the label has no feature id)"},
+	{"sheet", Integer, "sheet number (only when the label has no feature id)"},
+	{"plot", Integer, "plot number (only when the label has no feature id)"},
 }
 
 // Field positions of the sheets layer.
@@ -141,11 +141,24 @@ var sheetFields = []Field{
 
 var (
 	plotsSpec  = &layerSpec{name: "plots", description: "cadastral plots", fields: plotFields, version: 2, extent: Extent}
-	labelsSpec = &layerSpec{name: "plot_labels", description: "one point inside each plot, for its number", fields: labelFields, version: 2, extent: Extent}
+	labelsSpec = &layerSpec{name: "plot_labels", description: "one point inside each plot, for its number: the feature id is its plot's (UUUUUSSSSSPPPPP: unit, sheet, plot numbers), the plot's attributes are in layer plots", fields: labelFields, version: 2, extent: Extent}
 	sheetsSpec = &layerSpec{name: "sheets", description: "map sheet frames", fields: sheetFields, version: 2, extent: Extent}
 )
 
-// specs returns the MVT layers of a tileset, in tile order.
+// specsAt returns the MVT layers of a tile of the tileset: those of specs,
+// and the overview's below the plots' zoom (low).
+func (l Layer) specsAt(low bool) []*layerSpec {
+	if !low {
+		return l.specs()
+	}
+	if l == Plots {
+		return []*layerSpec{plotsSpec, labelsSpec, landUseSpec, communeSpec}
+	}
+	return []*layerSpec{sheetsSpec, plotsSpec, labelsSpec, landUseSpec, communeSpec}
+}
+
+// specs returns the MVT layers of a tileset at the plots' zoom, in tile
+// order.
 func (l Layer) specs() []*layerSpec {
 	switch l {
 	case Plots:

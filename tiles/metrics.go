@@ -15,6 +15,7 @@ type metrics struct {
 	invalidated prometheus.Counter
 	served      prometheus.Counter
 	compressed  prometheus.Counter
+	improved    prometheus.Counter
 	dropped     *prometheus.CounterVec
 	entries     prometheus.GaugeFunc
 	bytes       prometheus.GaugeFunc
@@ -36,7 +37,9 @@ func newMetrics(reg prometheus.Registerer, c *Cache) (*metrics, error) {
 		served: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadastre_tile_bytes_served_total",
 			Help: "Tile body bytes written to clients."}),
 		compressed: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadastre_tiles_compressed_total",
-			Help: "Tiles gzip-compressed: on their first cache hit from a client accepting gzip, or at render when the size budget needed it."}),
+			Help: "Tiles gzip-compressed at the fast level: at render for a client accepting gzip or when the size budget needed it, or on a cached raw tile's first hit from such a client."}),
+		improved: prometheus.NewCounter(prometheus.CounterOpts{Name: "cadastre_tiles_recompressed_total",
+			Help: "Cached tiles replaced in the background by the same tile compressed at gzip's best level."}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cadastre_tile_dropped_features_total",
 			Help: "Features left out of rendered tiles: reason=budget (size budget), reason=collapsed (rings degenerate on the tile grid)."},
 			[]string{"reason"}),
@@ -46,7 +49,7 @@ func newMetrics(reg prometheus.Registerer, c *Cache) (*metrics, error) {
 			func() float64 { _, b := c.Size(); return float64(b) }),
 	}
 	for _, col := range []prometheus.Collector{m.rendered, m.renderTime, m.hits, m.misses, m.evictions, m.invalidated,
-		m.served, m.compressed, m.dropped, m.entries, m.bytes} {
+		m.served, m.compressed, m.improved, m.dropped, m.entries, m.bytes} {
 		if err := reg.Register(col); err != nil {
 			return nil, err
 		}

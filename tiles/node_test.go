@@ -37,6 +37,7 @@ type nodeTile struct {
 	Z      int                   `json:"z"`
 	X      int                   `json:"x"`
 	Y      int                   `json:"y"`
+	Low    bool                  `json:"low"`    // below the plots' zoom: plots without labels, or the overview
 	Plots  map[string]nodeExpect `json:"plots"`  // by feature id
 	Sheets map[string]nodeExpect `json:"sheets"` // by feature id
 }
@@ -166,7 +167,8 @@ func expectTile(name string, l Layer, tile maptile.Tile, b *spatial.Batch, o Opt
 		f := newFrame(tile)
 		return [2]float64{(x+halfWorld)*f.scale() - float64(f.ox), (halfWorld-y)*f.scale() - float64(f.oy)}
 	}
-	if l.hasPlots() && int(tile.Z) >= o.PlotsMinZoom {
+	nt.Low = o.low(l, int(tile.Z))
+	if l.hasPlots() && (int(tile.Z) >= o.PlotsMinZoom || nt.Low) {
 		for _, p := range b.Plots {
 			if e, ok := expectPlot(p, units); ok {
 				nt.Plots[strconv.FormatUint(plotID(p.Key), 10)] = e

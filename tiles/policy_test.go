@@ -2,48 +2,135 @@ package tiles
 
 import (
 	"bytes"
+	"context"
+	"math"
 	"slices"
 	"testing"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
+	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
+
+	"cadastre/internal/pgtest"
 )
 
-// TestLowZoomPolicy: below a layer's minimum zoom the layer is in the tile
-// but empty; the cadastre tileset shows sheets from z10 and plots from z14.
+// TestLowZoomPolicy: below the plots' zoom (z14) a tile shows every plot
+// without labels while they fit the budget, else the land-use overview and
+// the communes, from z12; the cadastre tileset shows sheets from z10;
+// nothing below z10.
 func TestLowZoomPolicy(t *testing.T) {
 	v := newVillage(t, 4)
 	ix := v.index(t)
 	r := NewRenderer(DefaultOptions())
+	small := DefaultOptions()
+	small.Budget = 8000 // the village's plots do not fit: the overview
+	rs := NewRenderer(small)
 	ce, cn := v.center()
+	low := map[string]bool{"plots": false, "plot_labels": false, "landuse": true, "communes": true}
 	cases := []struct {
+		r     *Renderer
 		layer Layer
 		z     maptile.Zoom
 		want  map[string]bool // layer -> has features
 	}{
-		{Plots, 13, map[string]bool{"plots": false, "plot_labels": false}},
-		{Plots, 14, map[string]bool{"plots": true, "plot_labels": true}},
-		{Sheets, 9, map[string]bool{"sheets": false}},
-		{Sheets, 10, map[string]bool{"sheets": true}},
-		{Cadastre, 9, map[string]bool{"sheets": false, "plots": false, "plot_labels": false}},
-		{Cadastre, 12, map[string]bool{"sheets": true, "plots": false, "plot_labels": false}},
-		{Cadastre, 15, map[string]bool{"sheets": true, "plots": true, "plot_labels": true}},
+		{r, Plots, 9, map[string]bool{"plots": false, "plot_labels": false}},
+		{r, Plots, 13, map[string]bool{"plots": true, "plot_labels": false, "landuse": false, "communes": false}},
+		{r, Plots, 12, map[string]bool{"plots": true, "plot_labels": false, "landuse": false, "communes": false}},
+		{rs, Plots, 12, low},
+		{rs, Plots, 11, map[string]bool{"plots": false, "plot_labels": false}},
+		{r, Plots, 14, map[string]bool{"plots": true, "plot_labels": true}},
+		{r, Sheets, 9, map[string]bool{"sheets": false}},
+		{r, Sheets, 10, map[string]bool{"sheets": true}},
+		{r, Cadastre, 9, map[string]bool{"sheets": false, "plots": false, "plot_labels": false}},
+		{r, Cadastre, 12, map[string]bool{"sheets": true, "plots": true, "plot_labels": false, "landuse": false, "communes": false}},
+		{rs, Cadastre, 13, map[string]bool{"sheets": true, "plots": false, "plot_labels": false, "landuse": true, "communes": true}},
+		{rs, Cadastre, 11, map[string]bool{"sheets": true, "plots": false, "plot_labels": false}},
+		{r, Cadastre, 15, map[string]bool{"sheets": true, "plots": true, "plot_labels": true}},
 	}
 	for _, c := range cases {
-		gz, _, err := r.Render(ix.Snapshot(), c.layer, tileAt(c.z, ce, cn))
+		gz, _, err := c.r.Render(ix.Snapshot(), c.layer, tileAt(c.z, ce, cn))
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := decode(t, gz)
 		if len(got) != len(c.want) {
-			t.Errorf("%s z%d: layers %v, want %v", c.layer, c.z, keys(got), c.want)
+			t.Errorf("%s z%d budget %d: layers %v, want %v", c.layer, c.z, c.r.opt.Budget, keys(got), c.want)
 		}
 		for name, has := range c.want {
 			if fs, ok := got[name]; !ok || (len(fs) > 0) != has {
-				t.Errorf("%s z%d: layer %s present %v with %d features, want features %v", c.layer, c.z, name, ok, len(fs), has)
+				t.Errorf("%s z%d budget %d: layer %s present %v with %d features, want features %v", c.layer, c.z, c.r.opt.Budget, name, ok, len(fs), has)
 			}
 		}
 	}
+}
+
+// TestOverviewWatertight: the land-use groups of an overview tile neither
+// overlap nor leave gaps: their areas add up to the area of the union of
+// the tile's plots (drawn whole, PostGIS ST_Union) and to that of their
+// own union; the communes too, and they carry their names.
+func TestOverviewWatertight(t *testing.T) {
+	pool := pgtest.Pool(t)
+	v := newIrregular(t, 2, 30, 30)
+	groups := []string{"ONT", "LUC", "CLN", "BHK", "DGT"}
+	for i, p := range v.plots {
+		p.LandUse = []string{groups[(i/7)%len(groups)]}
+		if i%2 == 0 {
+			p.Commune = "27003"
+		}
+	}
+	ix := v.index(t)
+	r := NewRenderer(DefaultOptions())
+	names := map[string]string{"27002": "Xã Thử Nghiệm", "27003": "Xã Bên Cạnh"}
+	ce, cn := v.center()
+	// areas returns the sum of the areas of the polygons and the area of
+	// their union.
+	areas := func(fs []*geojson.Feature) (sum, union float64) {
+		var ws []string
+		for _, f := range fs {
+			ws = append(ws, wkt.MarshalString(f.Geometry))
+		}
+		if err := pool.QueryRow(context.Background(), `SELECT coalesce(sum(ST_Area(g)), 0), coalesce(ST_Area(ST_Union(g)), 0)
+			FROM (SELECT ST_GeomFromText(w) g FROM unnest($1::text[]) w) s`, ws).Scan(&sum, &union); err != nil {
+			t.Fatal(err)
+		}
+		return sum, union
+	}
+	n := 0
+	for _, z := range []maptile.Zoom{12, 13} {
+		for _, d := range []orb.Point{{0, 0}, {-250, 200}, {230, -260}, {260, 250}} {
+			tile := tileAt(z, ce+d[0], cn+d[1])
+			whole, st, err := r.Render(ix.Snapshot(), Plots, tile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := DefaultOptions()
+			o.Budget, o.CommuneNames = st.Bytes/2, names // the plots do not fit
+			over, _, err := NewRenderer(o).Render(ix.Snapshot(), Plots, tile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ov, pl := decode(t, over), decode(t, whole)
+			if len(ov["landuse"]) < 2 || len(ov["communes"]) != 2 || len(ov["plots"]) != 0 || len(pl["plots"]) == 0 {
+				t.Fatalf("%s: %d land-use groups, %d communes and %d plots in the overview, %d plots whole", tileName(tile),
+					len(ov["landuse"]), len(ov["communes"]), len(ov["plots"]), len(pl["plots"]))
+			}
+			_, want := areas(pl["plots"])
+			for _, layer := range []string{"landuse", "communes"} {
+				sum, union := areas(ov[layer])
+				if math.Abs(sum-want) > 1e-6*want || math.Abs(union-sum) > 1e-6*want {
+					t.Errorf("%s %s: areas add up to %v, their union %v, the plots' union %v", tileName(tile), layer, sum, union, want)
+				}
+			}
+			for _, f := range ov["communes"] {
+				if f.Properties["name"] != names[f.Properties.MustString("commune")] {
+					t.Errorf("%s: commune %v", tileName(tile), f.Properties)
+				}
+			}
+			n++
+		}
+	}
+	t.Logf("%d overview tiles compared", n)
 }
 
 func keys[V any](m map[string]V) []string {

@@ -210,35 +210,60 @@ func (rc *renderCtx) drawRecord(r rec, p *index.Plot) (poly, hasLabel bool) {
 	xy := r[aHeader+rings:]
 	ox, oy := r.origin()
 	f := &rc.frame
-	keep := false // the current polygon's exterior was kept
+	rc.poly.reset()
+	if !rc.dissolving && int(rc.zoom) < rc.r.opt.PlotsMinZoom && multiPart(descs) {
+		// Parts that rounding brought together would touch along a line
+		// (invalid): the plot is drawn as the union of its parts. From the
+		// plots' zoom a unit is under 0.6 m, and parts of a plot lie
+		// further apart (TestValidPolygons finds none touching there).
+		d := &rc.dis
+		if d.part == nil {
+			d.part = edgeSet{}
+		}
+		clear(d.part)
+		saved := d.cur
+		rc.dissolving, d.cur = true, [2]edgeSet{d.part, nil}
+		poly, hasLabel = rc.drawRecord(r, p)
+		rc.dissolving, d.cur = false, saved
+		return poly && rc.dissolved(d.part, true), hasLabel
+	}
+	var minX, minY, maxX, maxY int64
+	skip := true // the current polygon's exterior is outside or bad
+	flush := func() {
+		if rc.poly.len() > 0 && rc.polygon(minX, minY, maxX, maxY) {
+			poly = true
+		}
+		rc.poly.reset()
+	}
 	for _, desc := range descs {
 		exterior := desc&ringStart != 0
 		n := int(desc >> 2)
-		if !exterior && !keep {
+		if exterior {
+			flush()
+			skip = false
+		}
+		if desc&ringBad != 0 {
+			if !skip && p.Merc.Intersects(f.search()) { // as a candidate of the plane path
+				rc.st.Collapsed++
+			}
+			skip = skip || exterior
+			continue
+		}
+		if skip {
 			xy = xy[2*n:]
 			continue // the holes of a polygon left out
 		}
-		if desc&ringBad != 0 {
-			if p.Merc.Intersects(f.search()) { // as a candidate of the plane path
-				rc.st.Collapsed++
-			}
-			keep = keep && !exterior
-			continue
-		}
-		buf, res := rc.finishRing(rc.decodeRing(xy[:2*n], ox, oy), exterior)
+		rc.decodeRing(xy[:2*n], ox, oy)
 		xy = xy[2*n:]
-		rc.ring = buf
-		if res == ringCollapsed {
-			rc.st.Collapsed++
-		}
 		if exterior {
-			keep = res == ringKept
-		}
-		if res == ringKept {
-			rc.geom.ring(buf)
-			poly = true
+			minX, minY, maxX, maxY = bound(rc.poly.at(0))
+			if outside(minX, minY, maxX, maxY) {
+				rc.poly.reset()
+				skip = true
+			}
 		}
 	}
+	flush()
 	if flags&recLabel != 0 {
 		u := f.unitG(gpt{ox + int64(r[aLabelX]), oy + int64(r[aLabelY])})
 		if u.x >= 0 && u.y >= 0 && u.x < Extent && u.y < Extent {
@@ -250,16 +275,30 @@ func (rc *renderCtx) drawRecord(r rec, p *index.Plot) (poly, hasLabel bool) {
 	return poly, hasLabel
 }
 
-// decodeRing returns the tile units of a ring's offsets, in rc.ring.
-func (rc *renderCtx) decodeRing(xy []int32, x, y int64) []pt {
+// multiPart reports whether a record has more than one polygon.
+func multiPart(descs []int32) bool {
+	n := 0
+	for _, d := range descs {
+		if d&ringStart != 0 {
+			if n++; n > 1 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decodeRing appends the tile units of a ring's offsets to rc.poly.
+func (rc *renderCtx) decodeRing(xy []int32, x, y int64) {
 	f := &rc.frame
-	buf := rc.ring[:0]
+	buf := rc.poly.pts
 	for i := 0; i+1 < len(xy); i += 2 {
 		x += int64(xy[i])
 		y += int64(xy[i+1])
 		buf = append(buf, pt{(x+f.half)>>f.shift - f.ox, (y+f.half)>>f.shift - f.oy})
 	}
-	return buf
+	rc.poly.pts = buf
+	rc.poly.ends = append(rc.poly.ends, len(buf))
 }
 
 // drawWide draws a plot too large for the arena from its plane geometry,
@@ -291,25 +330,22 @@ func (rc *renderCtx) polygons(mp orb.MultiPolygon, epsg int32) bool {
 		if len(poly) == 0 {
 			continue
 		}
-		ext, res := rc.tileRing(poly[0], epsg, true, rc.ring)
-		rc.ring = ext
-		if res == ringCollapsed {
+		rc.poly.reset()
+		if !rc.polyRing(poly[0], epsg) {
 			rc.st.Collapsed++
-		}
-		if res != ringKept {
 			continue
 		}
-		rc.geom.ring(ext)
-		any = true
+		minX, minY, maxX, maxY := bound(rc.poly.at(0))
+		if outside(minX, minY, maxX, maxY) {
+			continue
+		}
 		for _, h := range poly[1:] {
-			hr, res := rc.tileRing(h, epsg, false, rc.ring)
-			rc.ring = hr
-			if res == ringCollapsed {
+			if !rc.polyRing(h, epsg) {
 				rc.st.Collapsed++
 			}
-			if res == ringKept {
-				rc.geom.ring(hr)
-			}
+		}
+		if rc.polygon(minX, minY, maxX, maxY) {
+			any = true
 		}
 	}
 	return any

@@ -16,17 +16,24 @@ import (
 
 // Options configures rendering.
 type Options struct {
-	PlotsMinZoom  int     // first zoom with plots (default 14)
-	SheetsMinZoom int     // first zoom with sheet frames (default 10)
-	MaxZoom       int     // last zoom served (default 22)
-	Budget        int     // largest gzip-compressed tile in bytes (default 500,000)
-	GridStep      float64 // Projector node spacing in plane metres (default 128)
+	PlotsMinZoom  int // first zoom with plots and their labels whatever their number (default 14)
+	SheetsMinZoom int // first zoom with sheet frames (default 10)
+	// OverviewMinZoom is the first zoom below PlotsMinZoom with plots or
+	// the land-use overview (default 12; see overview.go). Below z12 plots
+	// are a few units wide and rounding leaves their rings too degenerate
+	// to dissolve exactly.
+	OverviewMinZoom int
+	// CommuneNames maps commune codes to the names the overview shows.
+	CommuneNames map[string]string
+	MaxZoom      int     // last zoom served (default 22)
+	Budget       int     // largest gzip-compressed tile in bytes (default 500,000)
+	GridStep     float64 // Projector node spacing in plane metres (default 128)
 }
 
 // DefaultOptions returns the defaults of the issue: plots from z14, sheets
 // from z10, up to z22, 500 KB per tile.
 func DefaultOptions() Options {
-	return Options{PlotsMinZoom: 14, SheetsMinZoom: 10, MaxZoom: 22, Budget: 500_000, GridStep: DefaultGridStep}
+	return Options{PlotsMinZoom: 14, SheetsMinZoom: 10, OverviewMinZoom: 12, MaxZoom: 22, Budget: 500_000, GridStep: DefaultGridStep}
 }
 
 func (o Options) withDefaults() Options {
@@ -36,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SheetsMinZoom <= 0 {
 		o.SheetsMinZoom = d.SheetsMinZoom
+	}
+	if o.OverviewMinZoom <= 0 {
+		o.OverviewMinZoom = d.OverviewMinZoom
 	}
 	if o.MaxZoom <= 0 {
 		o.MaxZoom = d.MaxZoom
@@ -52,8 +62,11 @@ func (o Options) withDefaults() Options {
 
 // MinZoom returns the first zoom at which the tileset has features.
 func (o Options) MinZoom(l Layer) int {
-	if l == Plots {
-		return o.PlotsMinZoom
+	switch l {
+	case Plots:
+		return min(o.PlotsMinZoom, o.OverviewMinZoom)
+	case Cadastre:
+		return min(o.SheetsMinZoom, o.PlotsMinZoom, o.OverviewMinZoom)
 	}
 	return o.SheetsMinZoom
 }
@@ -157,33 +170,72 @@ func (r *Renderer) renderInto(src source, l Layer, t maptile.Tile, dst []byte) (
 		src.store.mu.RLock()
 		defer src.store.mu.RUnlock()
 	}
-	rc.draw(src, l, t, nil)
+	rc.low = false
+	if low := rc.r.opt.low(l, int(t.Z)); low {
+		rc.low = rc.tooMany(src.snap, t)
+		rc.draw(src, l, t, nil)
+		if !rc.low && !rc.fitsWhole() {
+			rc.low = true
+			rc.draw(src, l, t, nil)
+		}
+	} else {
+		rc.draw(src, l, t, nil)
+	}
 	out, err := rc.finish(src, l, t, dst)
 	out.st.Took = time.Since(start)
 	return out, err
 }
 
+// tooMany reports whether a low-zoom tile has too many plots to try
+// drawing them whole: more than one every 16 bytes of the budget.
+func (rc *renderCtx) tooMany(snap *index.Snapshot, t maptile.Tile) bool {
+	n, limit := 0, rc.r.opt.Budget/16
+	snap.SearchPlots(newFrame(t).search(), func(*index.Plot) bool {
+		n++
+		return n <= limit
+	})
+	return n > limit
+}
+
+// fitsWhole reports whether the tile drawn fits the size budget with
+// every feature.
+func (rc *renderCtx) fitsWhole() bool {
+	size := 0
+	for i := range rc.layers {
+		size += rc.layers[i].encodedLen()
+	}
+	if size <= rc.r.rawLimit() {
+		return true
+	}
+	rc.assemble()
+	gz, err := rc.r.gz.compress(rc.raw)
+	return err == nil && len(gz) <= rc.r.opt.Budget
+}
+
 // renderCtx is the state of one render; its buffers are reused.
 type renderCtx struct {
-	r       *Renderer
-	frame   frame
-	zoom    uint8
-	proj    cursor
-	layers  []layerBuf
-	geom    geomWriter // polygon of the current feature
-	lgeom   geomWriter // label point of the current plot
-	ring    []pt
-	clipBuf []pt
-	found   []keyedPlot
-	scratch []int32  // a plot prepared on the fly
-	strs    strTable // its strings
-	sheetsF []*index.Sheet
-	xs      [3][]float64
-	keep    func(ord int) bool // nil: every feature
-	ord     int                // ordinal of the next feature
-	recs    []featRec
-	st      Stats
-	raw     []byte
+	r          *Renderer
+	frame      frame
+	zoom       uint8
+	proj       cursor
+	layers     []layerBuf
+	geom       geomWriter // polygon of the current feature
+	lgeom      geomWriter // label point of the current plot
+	poly       rings      // rings of the polygon being drawn
+	clip       clipper    // its clipping buffers
+	dis        dissolver  // the overview's edges
+	dissolving bool       // rings go to dis, not geom
+	low        bool       // a tile below the plots' zoom that shows the overview
+	found      []keyedPlot
+	scratch    []int32  // a plot prepared on the fly
+	strs       strTable // its strings
+	sheetsF    []*index.Sheet
+	xs         [3][]float64
+	keep       func(ord int) bool // nil: every feature
+	ord        int                // ordinal of the next feature
+	recs       []featRec
+	st         Stats
+	raw        []byte
 }
 
 // featRec is what the budget rule sorts a feature on, and its encoded
@@ -201,7 +253,8 @@ type keyedPlot struct {
 
 // draw renders the features kept into the layer buffers.
 func (rc *renderCtx) draw(src source, l Layer, t maptile.Tile, keep func(int) bool) {
-	specs := l.specs()
+	z := int(t.Z)
+	specs := l.specsAt(rc.r.opt.low(l, z))
 	rc.frame, rc.zoom, rc.proj, rc.keep, rc.ord, rc.recs, rc.st = newFrame(t), uint8(t.Z), cursor{p: rc.r.proj}, keep, 0, rc.recs[:0], Stats{}
 	if cap(rc.layers) < len(specs) {
 		rc.layers = make([]layerBuf, len(specs))
@@ -210,12 +263,16 @@ func (rc *renderCtx) draw(src source, l Layer, t maptile.Tile, keep func(int) bo
 	for i, s := range specs {
 		rc.layers[i].reset(s)
 	}
-	z := int(t.Z)
 	if l.hasSheets() && z >= rc.r.opt.SheetsMinZoom {
 		rc.sheets(src.snap, &rc.layers[slices.Index(specs, sheetsSpec)])
 	}
-	if l.hasPlots() && z >= rc.r.opt.PlotsMinZoom {
+	switch {
+	case l.hasPlots() && z >= rc.r.opt.PlotsMinZoom:
 		rc.plots(src, &rc.layers[slices.Index(specs, plotsSpec)], &rc.layers[slices.Index(specs, labelsSpec)])
+	case rc.r.opt.low(l, z) && rc.low:
+		rc.overview(src, &rc.layers[slices.Index(specs, landUseSpec)], &rc.layers[slices.Index(specs, communeSpec)])
+	case rc.r.opt.low(l, z):
+		rc.plots(src, &rc.layers[slices.Index(specs, plotsSpec)], nil)
 	}
 }
 
@@ -289,15 +346,13 @@ func (rc *renderCtx) plot(r rec, p *index.Plot, strs []string, layer, labels *la
 		layer.feature(id, typePolygon, rc.geom.b)
 		rc.sized(layer, before)
 	}
-	if label && rc.next(0, area) {
+	if label && labels != nil && rc.next(0, area) {
 		before := len(labels.feats) + len(labels.vals)
-		labels.strID(lfUnit, r[aUnit], strs)
-		labels.int(lfSheet, int64(r[aSheet]))
-		labels.int(lfPlot, int64(r[aPlot]))
-		if r[aMainUse] >= 0 {
-			labels.strID(lfLandUse, r[aMainUse], strs)
+		if id == 0 {
+			labels.strID(lfUnit, r[aUnit], strs)
+			labels.int(lfSheet, int64(r[aSheet]))
+			labels.int(lfPlot, int64(r[aPlot]))
 		}
-		labels.double(lfArea, area)
 		labels.feature(id, typePoint, rc.lgeom.b)
 		rc.sized(labels, before)
 	}

@@ -164,7 +164,7 @@ func nearest(ps []orb.Point, q orb.Point) float64 {
 func checkLabels(t *testing.T, tile maptile.Tile, labels []*geojson.Feature, plots map[int]*spatial.Plot) {
 	t.Helper()
 	for _, f := range labels {
-		p := plots[plotNumber(f)]
+		p := plots[int(f.ID.(float64))%100_000]
 		pt, ok := f.Geometry.(orb.Point)
 		if !ok || p == nil {
 			t.Fatalf("label %v: %T", f.Properties, f.Geometry)
@@ -195,14 +195,18 @@ func TestAttributeTypes(t *testing.T) {
 	}
 	want := map[string]map[string]string{
 		"plots":       {"unit": "s", "sheet": "i", "plot": "i", "commune": "s", "land_use": "s", "legal_area": "d", "area": "d", "version": "i"},
-		"plot_labels": {"unit": "s", "sheet": "i", "plot": "i", "land_use": "s", "area": "d"},
-		"sheets":      {"unit": "s", "sheet": "i", "grid_number": "s", "scale": "i", "epsg": "i", "off_grid": "b"},
+		"plot_labels": {}, // the id names the plot: no attribute repeated
+
+		"sheets": {"unit": "s", "sheet": "i", "grid_number": "s", "scale": "i", "epsg": "i", "off_grid": "b"},
 	}
 	for _, l := range vt.Layers {
 		if len(l.Features) == 0 {
 			t.Errorf("layer %s empty", l.GetName())
 		}
 		for _, f := range l.Features {
+			if l.GetName() == "plot_labels" && len(f.Tags) > 0 {
+				t.Errorf("label %d repeats attributes of its plot: tags %v", f.GetId(), f.Tags)
+			}
 			for i := 0; i+1 < len(f.Tags); i += 2 {
 				k, val := l.Keys[f.Tags[i]], l.Values[f.Tags[i+1]]
 				if got := kindOf(val); got != want[l.GetName()][k] {

@@ -23,6 +23,9 @@ type TileJSON struct {
 	Bounds       [4]float64    `json:"bounds"`
 	Center       [3]float64    `json:"center"`
 	VectorLayers []VectorLayer `json:"vector_layers"`
+	// LowZoom says what tiles below the plots' zoom hold (an extension
+	// of TileJSON: clients ignore members they do not know).
+	LowZoom string `json:"cadastre:low_zoom,omitempty"`
 }
 
 // VectorLayer describes one MVT layer in TileJSON: its fields map each
@@ -48,18 +51,40 @@ func (o Options) Describe(l Layer, snap *index.Snapshot, tileURL, version string
 		MinZoom: o.MinZoom(l), MaxZoom: o.MaxZoom, Bounds: b,
 		Center: [3]float64{(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float64(min(max(o.MinZoom(l), 16), o.MaxZoom))},
 	}
-	for _, s := range l.specs() {
+	for _, s := range o.describedSpecs(l) {
 		tj.VectorLayers = append(tj.VectorLayers, VectorLayer{ID: s.name, Description: s.description,
-			MinZoom: o.layerMinZoom(s), MaxZoom: o.MaxZoom, Fields: s.fieldTypes(false)})
+			MinZoom: o.layerMinZoom(s), MaxZoom: o.layerMaxZoom(s), Fields: s.fieldTypes(false)})
+	}
+	if l.hasPlots() && o.OverviewMinZoom < o.PlotsMinZoom {
+		tj.LowZoom = fmt.Sprintf("from z%d to z%d a tile holds every plot (no labels) if they all fit its %d-byte budget, "+
+			"else the layers landuse (plots dissolved by land-use legend group) and communes (with names) instead; "+
+			"plots and plot_labels whole from z%d", o.OverviewMinZoom, o.PlotsMinZoom-1, o.Budget, o.PlotsMinZoom)
 	}
 	return tj
 }
 
+// describedSpecs returns every MVT layer a tileset may have.
+func (o Options) describedSpecs(l Layer) []*layerSpec {
+	return l.specsAt(l.hasPlots() && o.OverviewMinZoom < o.PlotsMinZoom)
+}
+
 func (o Options) layerMinZoom(s *layerSpec) int {
-	if s == sheetsSpec {
+	switch s {
+	case sheetsSpec:
 		return o.SheetsMinZoom
+	case plotsSpec:
+		return min(o.PlotsMinZoom, o.OverviewMinZoom)
+	case landUseSpec, communeSpec:
+		return o.OverviewMinZoom
 	}
 	return o.PlotsMinZoom
+}
+
+func (o Options) layerMaxZoom(s *layerSpec) int {
+	if s == landUseSpec || s == communeSpec {
+		return o.PlotsMinZoom - 1
+	}
+	return o.MaxZoom
 }
 
 // fieldTypes maps field names to TileJSON types; gdal keeps "Integer"
@@ -105,7 +130,7 @@ func (o Options) GDALMetadata(l Layer, snap *index.Snapshot, version string) ([]
 	}
 	var layers []map[string]any
 	var stats []stat
-	for i, s := range l.specs() {
+	for i, s := range o.describedSpecs(l) {
 		vl := tj.VectorLayers[i]
 		layers = append(layers, map[string]any{"id": vl.ID, "description": vl.Description,
 			"minzoom": vl.MinZoom, "maxzoom": vl.MaxZoom, "fields": s.fieldTypes(true)})

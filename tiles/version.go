@@ -12,7 +12,7 @@ import (
 // schemaVersion changes whenever the rendering changes what a tile holds
 // for the same data (layers, fields, geometry rules), so that URLs carrying
 // the data version of older tiles stop being current.
-const schemaVersion = 2 // 2: vertices rounded through the global grid (geom.go), values shared differently
+const schemaVersion = 3 // 3: valid polygons, overview below the plots' zoom (issue 19); 2: 2: vertices rounded through the global grid (geom.go), values shared differently
 
 // fingerprint is the data version of a snapshot: a hash of every plot's
 // key and version, every sheet's key, grid number, scale, zone and frame,

@@ -150,6 +150,22 @@ func TestBrowserMapPage(t *testing.T) {
 	}
 	b.do("open the page", chromedp.Navigate(base+"/"), waitIdle())
 
+	// The first view, fitted to the commune, is not an empty map: it shows
+	// the plots (or, where they do not fit a tile, the land-use overview).
+	type firstT struct {
+		Zoom            float64
+		Plots, Overview int
+	}
+	first := get(b, "read the first view", chromedp.Evaluate[firstT](`(() => {
+		const m = cadastre.map;
+		return {Zoom: m.getZoom(), Plots: m.queryRenderedFeatures({layers: ["plots-fill"]}).length,
+			Overview: m.queryRenderedFeatures({layers: ["landuse-fill"]}).length};
+	})()`))
+	if first.Plots+first.Overview == 0 {
+		t.Errorf("first view at zoom %.1f: no plot and no overview feature rendered", first.Zoom)
+	}
+	t.Logf("first view at zoom %.1f: %d plot and %d overview features rendered", first.Zoom, first.Plots, first.Overview)
+
 	// A plot of the sample in the middle of the view at zoom 18 (plot
 	// numbers are shown as markers from 17.5).
 	sample, err := sampledata.Sample()

@@ -64,6 +64,8 @@ commands:
   ingest    store units, sheets and plots from files, in one transaction
   token     create (prints the secret once), list or revoke API tokens
   validate  check a surveyed extract against a stored plot, offline
+  export    write a commune's offline package: PMTiles or MBTiles of its
+            tiles, or a GeoPackage of its plots and sheets (VN-2000)
 
 Run 'cadastre <command> -h' for the flags of a command.
 `
@@ -88,6 +90,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return runValidate(ctx, args[1:], stdout, stderr)
+	case "export":
+		return runExport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

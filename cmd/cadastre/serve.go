@@ -46,7 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 	ix := index.New()
-	tc, err := newTiles(ix)
+	tc, err := newTiles(ctx, ix, store)
 	if err != nil {
 		return err
 	}
@@ -259,8 +259,18 @@ func reconcileOutsideEdits(ctx context.Context, ix *index.Index, store spatial.S
 // newTiles returns the vector tile cache of the read model. Its registry,
 // with the Go runtime and process collectors added, is what /metrics
 // serves.
-func newTiles(ix *index.Index) (*tiles.Cache, error) {
+// The low-zoom overview names the communes of the store's units.
+func newTiles(ctx context.Context, ix *index.Index, store spatial.Store) (*tiles.Cache, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return tiles.NewCache(ix, tiles.CacheOptions{Registry: reg})
+	units, err := store.Units(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read the communes' names: %w", err)
+	}
+	ro := tiles.DefaultOptions()
+	ro.CommuneNames = map[string]string{}
+	for _, u := range units {
+		ro.CommuneNames[u.Code] = u.Name
+	}
+	return tiles.NewCache(ix, tiles.CacheOptions{Registry: reg, Render: ro})
 }

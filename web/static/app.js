@@ -123,6 +123,10 @@ function style(tj) {
     sources: { cadastre: src, selected: empty, measured: empty, failing: empty },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#f7f7f4" } },
+      // Below the plots' zoom, a tile whose plots do not fit holds the
+      // land-use overview and the communes instead (TileJSON cadastre:low_zoom).
+      { id: "landuse-fill", type: "fill", source: "cadastre", "source-layer": "landuse", paint: { "fill-color": ["match", ["get", "group"], ...Object.entries(colours).flat(), fallbackColour], "fill-opacity": 0.85 } },
+      { id: "communes-line", type: "line", source: "cadastre", "source-layer": "communes", paint: { "line-color": "#333", "line-width": 2 } },
       { id: "plots-fill", type: "fill", source: "cadastre", "source-layer": "plots", paint: { "fill-color": fillColour(), "fill-opacity": 0.85 } },
       { id: "plots-line", type: "line", source: "cadastre", "source-layer": "plots", paint: { "line-color": "#555", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.3, 18, 1] } },
       { id: "sheets-fill", type: "fill", source: "cadastre", "source-layer": "sheets", paint: { "fill-opacity": 0 } },
@@ -151,7 +155,9 @@ function updateLabels() {
   const b = map.getBounds();
   if (z >= plotLabelZoom) {
     for (const f of map.querySourceFeatures("cadastre", { sourceLayer: "plot_labels" })) {
-      const p = f.properties;
+      // The label's id is its plot's (UUUUUSSSSSPPPPP); it carries the
+      // numbers itself only when the key does not fit one.
+      const p = f.id ? { unit: String(Math.floor(f.id / 1e10)).padStart(5, "0"), sheet: Math.floor(f.id / 1e5) % 1e5, plot: f.id % 1e5 } : f.properties;
       const id = `p:${p.unit}/${p.sheet}/${p.plot}`;
       const [lon, lat] = f.geometry.coordinates;
       if (want.has(id) || !b.contains([lon, lat])) continue;
@@ -176,6 +182,21 @@ function updateLabels() {
       const s = Math.max(bb.s, b.getSouth()), n = Math.min(bb.n, b.getNorth());
       if (w < e && s < n) want.set(id, { lngLat: [(w + e) / 2, (s + n) / 2], text: bb.text, cls: "sheet" });
     }
+  }
+  // Commune names where the overview shows the communes.
+  const communes = new Map();
+  for (const f of map.querySourceFeatures("cadastre", { sourceLayer: "communes" })) {
+    const p = f.properties;
+    const bb = communes.get(p.commune) || { w: 180, s: 90, e: -180, n: -90, text: p.name || p.commune };
+    for (const ring of f.geometry.type === "Polygon" ? f.geometry.coordinates : f.geometry.coordinates.flat()) {
+      for (const [x, y] of ring) Object.assign(bb, { w: Math.min(bb.w, x), e: Math.max(bb.e, x), s: Math.min(bb.s, y), n: Math.max(bb.n, y) });
+    }
+    communes.set(p.commune, bb);
+  }
+  for (const [code, bb] of communes) {
+    const w = Math.max(bb.w, b.getWest()), e = Math.min(bb.e, b.getEast());
+    const s = Math.max(bb.s, b.getSouth()), n = Math.min(bb.n, b.getNorth());
+    if (w < e && s < n) want.set(`c:${code}`, { lngLat: [(w + e) / 2, (s + n) / 2], text: bb.text, cls: "commune" });
   }
   for (const [id, m] of markers) {
     if (!want.has(id)) {
