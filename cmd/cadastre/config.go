@@ -19,6 +19,7 @@ import (
 type Config struct {
 	Addr              string        // listen address
 	DatabaseURL       string        // PostGIS URL; empty = GeoPackage
+	WriteDatabaseURL  string        // the primary that writes and migrations go to, when DatabaseURL is a replica; "" = DatabaseURL
 	GPKGPath          string        // the embedded store's file
 	LoadSample        bool          // load the committed sample into an empty store
 	LogLevel          string        // debug, info, warn, error
@@ -79,6 +80,7 @@ func (c *Config) fromEnv() {
 func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (CADASTRE_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostGIS connection URL; empty: the GeoPackage store (CADASTRE_DATABASE_URL)")
+	fs.StringVar(&c.WriteDatabaseURL, "write-database-url", c.WriteDatabaseURL, "the primary that writes and migrations go to when --database-url is a streaming replica that serve reads from; empty: --database-url (CADASTRE_WRITE_DATABASE_URL)")
 	fs.StringVar(&c.GPKGPath, "gpkg", c.GPKGPath, "GeoPackage file of the embedded store (CADASTRE_GPKG)")
 	fs.BoolVar(&c.LoadSample, "load-sample", c.LoadSample, "load the committed sample commune when the store is empty (CADASTRE_LOAD_SAMPLE)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CADASTRE_LOG_LEVEL)")
@@ -161,6 +163,9 @@ func (c Config) check() error {
 	if c.MaxIngestBytes <= 0 || c.MaxExtractBytes <= 0 || c.MaxDecisionBytes <= 0 {
 		return errors.New("--max-ingest-bytes, --max-extract-bytes and --max-decision-bytes must be positive")
 	}
+	if c.WriteDatabaseURL != "" && c.DatabaseURL == "" {
+		return errors.New("--write-database-url needs --database-url, the replica to read from")
+	}
 	if c.PublicURL != "" {
 		if _, err := api.ParsePublicURL(c.PublicURL); err != nil {
 			return fmt.Errorf("--public-url: %w", err)
@@ -200,5 +205,16 @@ func (c Config) redacted() Config {
 	if c.DatabaseURL != "" {
 		c.DatabaseURL = redactDSN(c.DatabaseURL)
 	}
+	if c.WriteDatabaseURL != "" {
+		c.WriteDatabaseURL = redactDSN(c.WriteDatabaseURL)
+	}
 	return c
+}
+
+// writeURL is the database that writes and migrations go to.
+func (c Config) writeURL() string {
+	if c.WriteDatabaseURL != "" {
+		return c.WriteDatabaseURL
+	}
+	return c.DatabaseURL
 }
