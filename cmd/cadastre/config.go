@@ -42,6 +42,7 @@ type Config struct {
 	SpoolDir          string // where HTTP uploads are spooled; "" = api.DefaultSpoolDir()
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
 	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-* headers are believed
+	Units             string // comma-separated unit codes the read model holds; "" = every unit
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -102,6 +103,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
+	fs.StringVar(&c.Units, "units", c.Units, "comma-separated 5-digit unit codes whose plots and sheets this instance's read model holds (a province per instance); empty: every unit (CADASTRE_UNITS)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 
@@ -175,6 +177,9 @@ func (c Config) check() error {
 		return fmt.Errorf("--read-access: %w", err)
 	}
 	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	if _, err := parseUnits(c.Units); err != nil {
 		return err
 	}
 	return nil

@@ -51,6 +51,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeRead()
 	ix := index.New()
+	units, err := parseUnits(cfg.Units)
+	if err != nil {
+		return usageError{err}
+	}
+	ix.Hold(units)
+	if len(units) > 0 {
+		log.Info("read model: holding only some units", "units", units)
+	}
 	tc, err := newTiles(ix)
 	if err != nil {
 		return err
@@ -86,7 +94,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,
 		AuthFailures: cfg.AuthFailures, AuthFailureWindow: cfg.AuthFailureWindow})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           heldUnits(handler, ix),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,

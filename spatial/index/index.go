@@ -8,6 +8,7 @@ package index
 import (
 	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -72,6 +73,66 @@ type Index struct {
 	catchMu sync.Mutex // catch-ups from the change feed
 	in      *interner
 	ready   atomic.Bool
+	held    map[string]bool // the units this instance holds; nil: every unit
+}
+
+// Hold makes the index hold only the plots and sheets of these units
+// (a province per instance: serve --units); the others a build or a
+// change brings are left out. Call it before Build; no codes: every unit.
+func (ix *Index) Hold(units []string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if len(units) == 0 {
+		ix.held = nil
+		return
+	}
+	ix.held = make(map[string]bool, len(units))
+	for _, u := range units {
+		ix.held[u] = true
+	}
+}
+
+// Held returns the units the index holds, in order; nil when it holds
+// every unit.
+func (ix *Index) Held() []string {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.held == nil {
+		return nil
+	}
+	out := make([]string, 0, len(ix.held))
+	for u := range ix.held {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Holds reports whether the index holds the unit's plots.
+func (ix *Index) Holds(unit string) bool { return ix.held == nil || ix.held[unit] }
+
+// only is c without what the index does not hold.
+func (ix *Index) only(c Change) Change {
+	if ix.held == nil {
+		return c
+	}
+	out := Change{Seq: c.Seq}
+	for _, p := range c.Plots {
+		if ix.held[p.Key.Unit] {
+			out.Plots = append(out.Plots, p)
+		}
+	}
+	for _, k := range c.Retire {
+		if ix.held[k.Unit] {
+			out.Retire = append(out.Retire, k)
+		}
+	}
+	for _, s := range c.Sheets {
+		if ix.held[s.Key.Unit] {
+			out.Sheets = append(out.Sheets, s)
+		}
+	}
+	return out
 }
 
 // New returns an empty, not yet ready index.
@@ -101,6 +162,7 @@ type Change struct {
 func (ix *Index) Apply(_ context.Context, c Change) []Touched {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	c = ix.only(c)
 	old := ix.cur.Load()
 	next := &Snapshot{plots: old.plots.Copy(), sheets: old.sheets.Copy(), byKey: old.byKey.Copy(), sheetK: old.sheetK.Copy(), seq: max(old.seq, c.Seq)}
 	for _, s := range c.Sheets {

@@ -188,3 +188,44 @@ func TestInBoxPaging(t *testing.T) {
 		t.Errorf("paged: got %v, want 1..4", got)
 	}
 }
+
+// TestHoldUnits: an index holding one unit leaves the other unit's plots
+// and sheets out of the build and out of later changes, and still applies
+// its own unit's.
+func TestHoldUnits(t *testing.T) {
+	src, o := fixture(t)
+	shB := storetest.SheetAt(t, storetest.UnitB, 3, 9210, 601234, 1191876)
+	f := shB.Frame.Bound()
+	pB := storetest.Square(storetest.UnitB, 3, 1, 9210, f.Min[0]+10, f.Min[1]+10, 20)
+	b := &spatial.Batch{Sheets: []*spatial.Sheet{shB}, Plots: []*spatial.Plot{pB}}
+	if err := b.Check(nil); err != nil {
+		t.Fatal(err)
+	}
+	src.plots = append(src.plots, pB)
+	src.sheets = append(src.sheets, shB)
+
+	ix := New()
+	ix.Hold([]string{storetest.UnitA})
+	st, err := ix.Build(context.Background(), src, quiet)
+	if err != nil || st.Plots != 4 || st.Sheets != 1 {
+		t.Fatalf("build holding %s: %+v %v, want 4 plots and 1 sheet", storetest.UnitA, st, err)
+	}
+	if _, ok := ix.Snapshot().Plot(pB.Key); ok || ix.Holds(storetest.UnitB) {
+		t.Fatalf("the index holds %s, which it was not given", pB.Key)
+	}
+	if got := ix.Held(); len(got) != 1 || got[0] != storetest.UnitA {
+		t.Fatalf("Held() = %v", got)
+	}
+	p5 := storetest.Square(storetest.UnitA, 7, 5, 9210, o.Min[0]+100, o.Min[1]+100, 10)
+	touched := ix.Apply(context.Background(), Change{Plots: []*spatial.Plot{pB, p5}, Retire: []spatial.PlotKey{{Unit: storetest.UnitB, Sheet: 3, Plot: 1}}})
+	if len(touched) != 1 || touched[0].New == nil || touched[0].New.Key != p5.Key {
+		t.Fatalf("a change to both units touched %+v, want only %s", touched, p5.Key)
+	}
+	if n := ix.Snapshot().Len(); n != 5 {
+		t.Fatalf("after the change the index has %d plots, want 5", n)
+	}
+	all := New()
+	if st, err := all.Build(context.Background(), src, quiet); err != nil || st.Plots != 5 || all.Held() != nil {
+		t.Fatalf("an index holding every unit built %+v %v, held %v", st, err, all.Held())
+	}
+}
