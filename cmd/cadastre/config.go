@@ -103,7 +103,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
-	fs.StringVar(&c.Units, "units", c.Units, "comma-separated 5-digit unit codes whose plots and sheets this instance's read model holds (a province per instance); empty: every unit (CADASTRE_UNITS)")
+	fs.StringVar(&c.Units, "units", c.Units, "comma-separated 5-digit unit codes or province names whose plots and sheets this instance's read model holds (a province per instance); empty: every unit (CADASTRE_UNITS)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 
@@ -179,7 +179,7 @@ func (c Config) check() error {
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
-	if _, err := parseUnits(c.Units); err != nil {
+	if _, _, err := parseUnits(c.Units); err != nil {
 		return err
 	}
 	return nil

@@ -51,7 +51,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeRead()
 	ix := index.New()
-	units, err := parseUnits(cfg.Units)
+	units, err := resolveUnits(ctx, cfg.Units, store)
 	if err != nil {
 		return usageError{err}
 	}

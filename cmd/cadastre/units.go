@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,19 +13,51 @@ import (
 	"cadastre/spatial/index"
 )
 
-// parseUnits reads --units: comma-separated 5-digit unit codes.
-func parseUnits(s string) ([]string, error) {
-	var out []string
+// parseUnits reads --units: comma-separated 5-digit unit codes or
+// province names (anything not made of digits), checked without the
+// store; resolveUnits turns the names into codes.
+func parseUnits(s string) (codes, provinces []string, err error) {
 	for _, f := range strings.Split(s, ",") {
 		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
-		if !spatial.ValidUnitCode(f) {
-			return nil, fmt.Errorf("--units: %q is not a 5-digit unit code", f)
+		if strings.Trim(f, "0123456789") != "" {
+			provinces = append(provinces, f)
+			continue
 		}
-		out = append(out, f)
+		if !spatial.ValidUnitCode(f) {
+			return nil, nil, fmt.Errorf("--units: %q is neither a 5-digit unit code nor a province name", f)
+		}
+		codes = append(codes, f)
 	}
-	return out, nil
+	return codes, provinces, nil
+}
+
+// resolveUnits returns the unit codes of --units: its codes, and every
+// unit (former ones too) the store lists under each province name given.
+// A province the store has no unit of is an error naming it.
+func resolveUnits(ctx context.Context, s string, store spatial.Store) ([]string, error) {
+	codes, provinces, err := parseUnits(s)
+	if err != nil || len(provinces) == 0 {
+		return codes, err
+	}
+	units, err := store.Units(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("--units: read the units: %w", err)
+	}
+	for _, p := range provinces {
+		n := 0
+		for _, u := range units {
+			if strings.EqualFold(u.Province, p) {
+				codes = append(codes, u.Code)
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("--units: the store has no unit of province %q", p)
+		}
+	}
+	return codes, nil
 }
 
 // unitsHeader names the units an instance with --units holds, on every

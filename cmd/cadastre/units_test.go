@@ -125,7 +125,26 @@ func TestServeHoldsUnits(t *testing.T) {
 			t.Fatalf("the 27002 instance answered plot %s", id)
 		}
 	}
-	if _, err := run(t, "serve", "--units", "27002,abc"); err == nil || !strings.Contains(err.Error(), `"abc"`) {
-		t.Fatalf("serve --units 27002,abc: %v, want a usage error naming abc", err)
+	if _, err := run(t, "serve", "--gpkg", gpkgPath, "--units", "27002,123"); err == nil || !strings.Contains(err.Error(), `"123"`) {
+		t.Fatalf("serve --units 27002,123: %v, want a usage error naming 123", err)
+	}
+	if _, err := run(t, "serve", "--gpkg", gpkgPath, "--load-sample=false", "--units", "Tỉnh Không Có"); err == nil || !strings.Contains(err.Error(), `no unit of province "Tỉnh Không Có"`) {
+		t.Fatalf("serve --units with an unknown province: %v, want a usage error naming it", err)
+	}
+}
+
+// TestServeHoldsProvince: --units with a province name holds every unit
+// the store lists under it, former units too.
+func TestServeHoldsProvince(t *testing.T) {
+	gpkgPath := filepath.Join(t.TempDir(), "c.gpkg")
+	base, stop, logs := startServe(t, "--gpkg", gpkgPath, "--units", sampledata.ProvinceName)
+	defer stop()
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Cadastre-Units"); got != "27001,27002,27003" {
+		t.Fatalf("serve --units %q holds %q, want 27001,27002,27003\n%s", sampledata.ProvinceName, got, logs)
 	}
 }

@@ -56,7 +56,7 @@ func Replicated(tb testing.TB) *Pair {
 	}
 	for _, name := range []string{"initdb", "pg_ctl", "pg_basebackup"} {
 		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
-			unavailable(tb, "no %s in %s (set %s): %v", name, bin, EnvPGBin, err)
+			replicaUnavailable(tb, "no %s in %s (set %s): %v", name, bin, EnvPGBin, err)
 		}
 	}
 	run, uid, gid := asServerUser(tb)
@@ -128,19 +128,19 @@ func asServerUser(tb testing.TB) (func(string, ...string) *exec.Cmd, int, int) {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		if u, err := user.Current(); err != nil || u.Username != "postgres" {
-			unavailable(tb, "the replica test starts its own PostgreSQL servers: run it as root or as postgres")
+			replicaUnavailable(tb, "it starts PostgreSQL servers of its own: run it as root (they then run as the OS user postgres) or as postgres")
 		}
 		return exec.Command, os.Getuid(), os.Getgid()
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		unavailable(tb, "running as root, but there is no OS user postgres to run the servers as: %v", err)
+		replicaUnavailable(tb, "running as root, but there is no OS user postgres to run the servers as: %v", err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
 	runuser, err := exec.LookPath("runuser")
 	if err != nil {
-		unavailable(tb, "running as root without runuser: %v", err)
+		replicaUnavailable(tb, "running as root without runuser: %v", err)
 	}
 	return func(name string, args ...string) *exec.Cmd {
 		return exec.Command(runuser, append([]string{"-u", "postgres", "--", name}, args...)...)
@@ -189,4 +189,15 @@ func (c *Cluster) stop(tb testing.TB) {
 func (c *Cluster) log() string {
 	b, _ := os.ReadFile(c.Dir + ".log")
 	return string(b)
+}
+
+// replicaUnavailable skips the test loudly, or fails it when
+// CADASTRE_REQUIRE_POSTGIS is set.
+func replicaUnavailable(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Required() {
+		tb.Fatalf("the primary/replica test is required (%s set) but cannot run: %s", EnvRequire, msg)
+	}
+	tb.Skipf("*** primary/replica test skipped: %s. Set %s=1 to require it.", msg, EnvRequire)
 }
