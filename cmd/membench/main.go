@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 	"unsafe"
@@ -24,6 +26,7 @@ import (
 
 	"cadastre/sampledata"
 	"cadastre/spatial"
+	"cadastre/spatial/crs"
 	"cadastre/spatial/index"
 	"cadastre/tiles"
 )
@@ -79,6 +82,7 @@ func run(n int, seed int64, originE float64) error {
 	fmt.Printf("- tile-ready copy (tiles) built in %v: %d MiB reported = %d B/plot; live heap grew %d MiB = %d B/plot\n",
 		ts.Took.Round(time.Millisecond), ts.Bytes>>20, uint64(ts.Bytes)/p, (afterTiles-afterIndex)>>20, (afterTiles-afterIndex)/p)
 	fmt.Printf("- both: %d B/plot; at 49.7 million plots: %.1f GiB\n", (afterTiles-base)/p, float64(afterTiles-base)/float64(p)*49.7e6/(1<<30))
+	lookups(ix.Snapshot(), 200_000)
 	if s, err := os.ReadFile("/proc/self/status"); err == nil {
 		for _, l := range strings.Split(string(s), "\n") {
 			if strings.HasPrefix(l, "VmHWM") || strings.HasPrefix(l, "VmRSS") {
@@ -88,6 +92,32 @@ func run(n int, seed int64, originE float64) error {
 	}
 	runtime.KeepAlive(tc)
 	return nil
+}
+
+// lookups times n point lookups (Snapshot.At, as GET /api/v1/plots/at
+// without HTTP) at the centres of plots picked at random, one at a time.
+func lookups(snap *index.Snapshot, n int) {
+	var pts []index.Point
+	snap.EachPlot(func(p *index.Plot) bool {
+		if len(pts) < 4*n {
+			z, _ := crs.ZoneByEPSG(int(p.EPSG))
+			c := p.Geometry.Bound().Center()
+			pts = append(pts, index.Plane(z, c[0], c[1]))
+		}
+		return true
+	})
+	rng := rand.New(rand.NewPCG(1, 2))
+	took := make([]time.Duration, n)
+	hits := 0
+	for i := range took {
+		q := pts[rng.IntN(len(pts))]
+		start := time.Now()
+		snap.At(q, func(index.Hit) bool { hits++; return true })
+		took[i] = time.Since(start)
+	}
+	slices.Sort(took)
+	fmt.Printf("- %d point lookups (Snapshot.At at plot centres, plane coordinates): p50 %v, p99 %v, %d hits\n",
+		n, took[n/2], took[n*99/100], hits)
 }
 
 type geom struct{ bytes, vertices uint64 }
