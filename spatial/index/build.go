@@ -92,7 +92,7 @@ func (ix *Index) loadPlots(ctx context.Context, src Source, snap *Snapshot, log 
 		for es := range out {
 			for _, e := range es {
 				snap.byKey.Set(e)
-				snap.plots.Insert(e.Merc.Min, e.Merc.Max, e)
+				snap.insertPlot(e)
 			}
 			n += len(es)
 			if time.Since(last) > 5*time.Second {
