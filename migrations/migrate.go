@@ -11,10 +11,12 @@ package migrations
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -97,4 +99,43 @@ func applyFile(ctx context.Context, tx pgx.Tx, name string) error {
 		return fmt.Errorf("migrations: record %s: %w", name, err)
 	}
 	return nil
+}
+
+// Missing returns the migrations of FS that the database has not recorded
+// (all of them when it has no schema_migrations table), without changing
+// anything: a read-only replica is checked this way.
+func Missing(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}) ([]string, error) {
+	names, err := fs.Glob(FS, "*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	rows, err := q.Query(ctx, "SELECT name FROM schema_migrations")
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" { // undefined_table
+			return names, nil
+		}
+		return nil, fmt.Errorf("migrations: read schema_migrations: %w", err)
+	}
+	have, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+			return names, nil
+		}
+		return nil, fmt.Errorf("migrations: read schema_migrations: %w", err)
+	}
+	done := make(map[string]bool, len(have))
+	for _, n := range have {
+		done[n] = true
+	}
+	var missing []string
+	for _, n := range names {
+		if !done[n] {
+			missing = append(missing, n)
+		}
+	}
+	return missing, nil
 }

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	Addr              string        // listen address
 	DatabaseURL       string        // PostGIS URL; empty = GeoPackage
+	WriteDatabaseURL  string        // the primary that writes and migrations go to, when DatabaseURL is a replica; "" = DatabaseURL
 	GPKGPath          string        // the embedded store's file
 	LoadSample        bool          // load the committed sample into an empty store
 	LogLevel          string        // debug, info, warn, error
@@ -45,6 +46,7 @@ type Config struct {
 	SpoolDir          string // where HTTP uploads are spooled; "" = api.DefaultSpoolDir()
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
 	TrustedProxies    string // comma-separated CIDRs whose X-Forwarded-* headers are believed
+	Units             string // comma-separated unit codes the read model holds; "" = every unit
 }
 
 // defaultConfig is the zero-install setup: GeoPackage with the sample.
@@ -91,6 +93,7 @@ func (c *Config) fromEnv() {
 func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (CADASTRE_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostGIS connection URL; empty: the GeoPackage store (CADASTRE_DATABASE_URL)")
+	fs.StringVar(&c.WriteDatabaseURL, "write-database-url", c.WriteDatabaseURL, "the primary that writes and migrations go to when --database-url is a streaming replica that serve reads from; empty: --database-url (CADASTRE_WRITE_DATABASE_URL)")
 	fs.StringVar(&c.GPKGPath, "gpkg", c.GPKGPath, "GeoPackage file of the embedded store (CADASTRE_GPKG)")
 	fs.BoolVar(&c.LoadSample, "load-sample", c.LoadSample, "load the committed sample commune when the store is empty (CADASTRE_LOAD_SAMPLE)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CADASTRE_LOG_LEVEL)")
@@ -114,6 +117,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Host/-Proto are believed; empty: none (CADASTRE_TRUSTED_PROXIES)")
+	fs.StringVar(&c.Units, "units", c.Units, "comma-separated 5-digit unit codes or province names whose plots and sheets this instance's read model holds (a province per instance); empty: every unit (CADASTRE_UNITS)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "grace period for in-flight requests on SIGINT/SIGTERM")
 }
 
@@ -175,6 +179,9 @@ func (c Config) check() error {
 	if c.MaxIngestBytes <= 0 || c.MaxExtractBytes <= 0 || c.MaxDecisionBytes <= 0 {
 		return errors.New("--max-ingest-bytes, --max-extract-bytes and --max-decision-bytes must be positive")
 	}
+	if c.WriteDatabaseURL != "" && c.DatabaseURL == "" {
+		return errors.New("--write-database-url needs --database-url, the replica to read from")
+	}
 	if c.PublicURL != "" {
 		if _, err := api.ParsePublicURL(c.PublicURL); err != nil {
 			return fmt.Errorf("--public-url: %w", err)
@@ -184,6 +191,9 @@ func (c Config) check() error {
 		return fmt.Errorf("--read-access: %w", err)
 	}
 	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
+	if _, _, err := parseUnits(c.Units); err != nil {
 		return err
 	}
 	return nil
@@ -219,5 +229,16 @@ func (c Config) redacted() Config {
 	if c.DatabaseURL != "" {
 		c.DatabaseURL = redactDSN(c.DatabaseURL)
 	}
+	if c.WriteDatabaseURL != "" {
+		c.WriteDatabaseURL = redactDSN(c.WriteDatabaseURL)
+	}
 	return c
+}
+
+// writeURL is the database that writes and migrations go to.
+func (c Config) writeURL() string {
+	if c.WriteDatabaseURL != "" {
+		return c.WriteDatabaseURL
+	}
+	return c.DatabaseURL
 }

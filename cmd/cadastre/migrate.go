@@ -22,11 +22,11 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 	if cfg.DatabaseURL == "" {
 		return usageError{errors.New("migrate needs --database-url or CADASTRE_DATABASE_URL (the GeoPackage store creates its schema when it opens)")}
 	}
-	s, err := postgis.Open(ctx, cfg.DatabaseURL)
+	s, err := postgis.Open(ctx, cfg.writeURL())
 	if err != nil {
-		return scrubError(fmt.Errorf("migrate %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
+		return scrubError(fmt.Errorf("migrate %s: %w", redactDSN(cfg.writeURL()), err), cfg.writeURL())
 	}
 	defer s.Close()
-	log.Info("migrations applied", "url", redactDSN(cfg.DatabaseURL))
+	log.Info("migrations applied", "url", redactDSN(cfg.writeURL()))
 	return nil
 }

@@ -45,7 +45,20 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
+	readStore, closeRead, err := openReadStore(ctx, cfg, store, log)
+	if err != nil {
+		return err
+	}
+	defer closeRead()
 	ix := index.New()
+	units, err := resolveUnits(ctx, cfg.Units, store)
+	if err != nil {
+		return usageError{err}
+	}
+	ix.Hold(units)
+	if len(units) > 0 {
+		log.Info("read model: holding only some units", "units", units)
+	}
 	tc, err := newTiles(ctx, ix, store)
 	if err != nil {
 		return err
@@ -81,7 +94,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,
 		AuthFailures: cfg.AuthFailures, AuthFailureWindow: cfg.AuthFailureWindow})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           heldUnits(handler, ix),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
@@ -104,14 +117,14 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	// /readyz says 503 until it is done.
 	fatal := make(chan error, 1)
 	go func() {
-		if _, err := ix.Build(ctx, store, log); err != nil {
+		if _, err := ix.Build(ctx, readStore, log); err != nil {
 			if ctx.Err() == nil {
 				fatal <- fmt.Errorf("build the read model: %w", err)
 			}
 			return
 		}
 		go reconcileOutsideEdits(ctx, ix, store, tc.Invalidate, log)
-		follow(ctx, ix, store, tc.Invalidate, log)
+		follow(ctx, ix, readStore, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
 }
@@ -171,12 +184,12 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, fata
 // openStore opens PostGIS when a database URL is configured (migrating it),
 // else the GeoPackage file.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (spatial.Store, error) {
-	if cfg.DatabaseURL != "" {
-		s, err := postgis.Open(ctx, cfg.DatabaseURL)
+	if url := cfg.writeURL(); url != "" {
+		s, err := postgis.Open(ctx, url)
 		if err != nil {
-			return nil, scrubError(fmt.Errorf("open PostGIS %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
+			return nil, scrubError(fmt.Errorf("open PostGIS %s: %w", redactDSN(url), err), url)
 		}
-		log.Info("store: PostGIS", "url", redactDSN(cfg.DatabaseURL))
+		log.Info("store: PostGIS", "url", redactDSN(url))
 		return s, nil
 	}
 	s, err := gpkg.Open(ctx, cfg.GPKGPath)
@@ -185,6 +198,24 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (spatial.Store
 	}
 	log.Info("store: GeoPackage", "path", cfg.GPKGPath)
 	return s, nil
+}
+
+// openReadStore returns what the read model is built from and follows:
+// the store itself, or, with --write-database-url, the streaming replica
+// of --database-url (no migrations; its change feed polls, since NOTIFY
+// does not reach a replica). Closing it is the caller's.
+func openReadStore(ctx context.Context, cfg Config, store spatial.Store, log *slog.Logger) (spatial.Store, func(), error) {
+	if cfg.WriteDatabaseURL == "" {
+		return store, func() {}, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	r, err := postgis.OpenReplica(wctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, scrubError(fmt.Errorf("open the read replica %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
+	}
+	log.Info("read model: from the replica, writes to the primary", "read_url", redactDSN(cfg.DatabaseURL), "write_url", redactDSN(cfg.WriteDatabaseURL))
+	return r, func() { r.Close() }, nil
 }
 
 // loadSampleIfEmpty writes the committed sample commune into a store that

@@ -45,6 +45,7 @@ func (ix *Index) Build(ctx context.Context, src Source, log *slog.Logger) (Build
 	if err != nil {
 		return BuildStats{}, fmt.Errorf("index: read sheets: %w", err)
 	}
+	sheets = ix.only(Change{Sheets: sheets}).Sheets
 	for _, s := range sheets {
 		snap.replaceSheet(ix.in.sheet(s))
 	}
@@ -91,7 +92,7 @@ func (ix *Index) loadPlots(ctx context.Context, src Source, snap *Snapshot, log 
 		for es := range out {
 			for _, e := range es {
 				snap.byKey.Set(e)
-				snap.plots.Insert(e.Merc.Min, e.Merc.Max, e)
+				snap.insertPlot(e)
 			}
 			n += len(es)
 			if time.Since(last) > 5*time.Second {
@@ -103,6 +104,9 @@ func (ix *Index) loadPlots(ctx context.Context, src Source, snap *Snapshot, log 
 	}()
 	buf := make([]*spatial.Plot, 0, chunk)
 	err := src.EachPlot(ctx, func(p *spatial.Plot) error {
+		if !ix.Holds(p.Key.Unit) {
+			return nil
+		}
 		buf = append(buf, p)
 		if len(buf) == chunk {
 			in <- buf

@@ -57,7 +57,10 @@ func (s *Snapshot) At(q Point, fn func(Hit) bool) {
 	m := q.merc()
 	var buf [4]Hit // a point is in one plot, or on the border of a few: no allocation
 	hits := buf[:0]
-	s.plots.Search(m, m, func(_, _ [2]float64, p *Plot) bool {
+	// The R-tree's candidates straight to the exact test (no bound check:
+	// Locate decides), without searchPlots' extra call per candidate.
+	mn, mx := box32(orb.Bound{Min: m, Max: m})
+	s.plots.Search(mn, mx, func(_, _ [2]float32, p *Plot) bool {
 		if loc := Locate(p.Geometry, q.in(p.EPSG)); loc != Outside {
 			hits = append(hits, Hit{Plot: p, Location: loc})
 		}
@@ -88,7 +91,7 @@ func (s *Snapshot) Nearest(q Point, maxDist float64) (Near, bool) {
 	// that covers maxDist on the ground, then measure exactly on the plane.
 	r := maxDist / math.Cos(q.Lat*math.Pi/180) * 1.01
 	best, found := Near{Distance: math.Inf(1)}, false
-	s.plots.Search([2]float64{m[0] - r, m[1] - r}, [2]float64{m[0] + r, m[1] + r}, func(_, _ [2]float64, p *Plot) bool {
+	s.searchPlots(orb.Bound{Min: orb.Point{m[0] - r, m[1] - r}, Max: orb.Point{m[0] + r, m[1] + r}}, func(p *Plot) bool {
 		d := distance(p.Geometry, q.in(p.EPSG))
 		if d <= maxDist && (d < best.Distance || (d == best.Distance && comparePlotKey(p.Key, best.Plot.Key) < 0)) {
 			best, found = Near{Plot: p, Distance: d}, true
@@ -125,7 +128,7 @@ func segDist(a, b, q orb.Point) float64 {
 // box, until fn returns false. The order makes a stable paging cursor.
 func (s *Snapshot) InBox(box orb.Bound, after spatial.PlotKey, fn func(*Plot) bool) {
 	var ps []*Plot
-	s.plots.Search(box.Min, box.Max, func(_, _ [2]float64, p *Plot) bool {
+	s.searchPlots(box, func(p *Plot) bool {
 		if after == (spatial.PlotKey{}) || comparePlotKey(p.Key, after) > 0 {
 			ps = append(ps, p)
 		}

@@ -10,7 +10,7 @@ import (
 // Mercator bound intersects box, until fn returns false. It is the plain
 // R-tree search that tile rendering needs (InBox sorts by key for paging).
 func (s *Snapshot) SearchPlots(box orb.Bound, fn func(*Plot) bool) {
-	s.plots.Search(box.Min, box.Max, func(_, _ [2]float64, p *Plot) bool { return fn(p) })
+	s.searchPlots(box, fn)
 }
 
 // SearchSheets calls fn, in no particular order, for every sheet whose Web
@@ -22,7 +22,7 @@ func (s *Snapshot) SearchSheets(box orb.Bound, fn func(*Sheet) bool) {
 // EachPlot calls fn for every plot, in no particular order, until fn
 // returns false.
 func (s *Snapshot) EachPlot(fn func(*Plot) bool) {
-	s.plots.Scan(func(_, _ [2]float64, p *Plot) bool { return fn(p) })
+	s.plots.Scan(func(_, _ [2]float32, p *Plot) bool { return fn(p) })
 }
 
 // EachSheet calls fn for every sheet, in no particular order, until fn
@@ -47,7 +47,8 @@ func (s *Snapshot) MercBounds() (b orb.Bound, ok bool) {
 		}
 	}
 	if s.plots.Len() > 0 {
-		add(s.plots.Bounds())
+		mn, mx := s.plots.Bounds() // float32, rounded outward: within a metre
+		add([2]float64{float64(mn[0]), float64(mn[1])}, [2]float64{float64(mx[0]), float64(mx[1])})
 	}
 	if s.sheets.Len() > 0 {
 		add(s.sheets.Bounds())

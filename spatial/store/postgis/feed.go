@@ -20,6 +20,9 @@ const (
 	listenIdle = 30 * time.Second
 	retryMin   = 50 * time.Millisecond
 	retryMax   = time.Second
+	// pollEvery is how often Subscribe reads the latest seq on a streaming
+	// replica, where NOTIFY does not arrive.
+	pollEvery = 200 * time.Millisecond
 )
 
 // listenerName is the application_name of Subscribe's connection, as seen
@@ -112,7 +115,8 @@ func changedPlots(ctx context.Context, tx pgx.Tx, seq int64, ch *spatial.Changes
 // committed before LISTEN took effect is missed. A lost connection is
 // retried with backoff (at most a second apart) for as long as ctx lasts.
 // fn runs on Subscribe's goroutine and should return quickly; it may see a
-// seq it already has.
+// seq it already has. On a streaming replica (pg_is_in_recovery()) it polls
+// the latest seq instead (poll): NOTIFY is not replicated.
 func (s *Store) Subscribe(ctx context.Context, fn func(seq int64)) error {
 	wait := retryMin
 	for {
@@ -146,6 +150,13 @@ func (s *Store) listen(ctx context.Context, fn func(int64)) bool {
 		return false
 	}
 	defer closeConn(ctx, conn)
+	var standby bool
+	if err := conn.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
+		return false
+	}
+	if standby {
+		return poll(ctx, conn, fn)
+	}
 	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
 		return false
 	}
@@ -161,6 +172,36 @@ func (s *Store) listen(ctx context.Context, fn func(int64)) bool {
 		}
 		if seq > 0 {
 			fn(seq)
+		}
+	}
+}
+
+// poll is listen on a streaming replica (a hot standby): the primary's
+// NOTIFY does not reach it, and a standby cannot LISTEN, so the latest
+// change seq is read every pollEvery and fn called when it grew (first
+// with the seq it finds). A replica replays the primary's commits in
+// order, so the rows of every seq up to the one seen are there. A standby
+// promoted to primary ends the poll: Subscribe reconnects and listens.
+func poll(ctx context.Context, conn *pgx.Conn, fn func(int64)) bool {
+	last := int64(-1)
+	for {
+		var seq int64
+		var standby bool
+		err := conn.QueryRow(ctx, "SELECT coalesce(max(seq), 0), pg_is_in_recovery() FROM changes").Scan(&seq, &standby)
+		if err != nil {
+			return last >= 0
+		}
+		if seq != last {
+			fn(seq)
+			last = seq
+		}
+		if !standby {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return true
+		case <-time.After(pollEvery):
 		}
 	}
 }

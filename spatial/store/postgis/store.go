@@ -14,6 +14,8 @@ package postgis
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -47,9 +49,49 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		pool.Close()
 		return nil, translate(err, "connect to database")
 	}
+	var standby bool
+	if err := pool.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
+		pool.Close()
+		return nil, translate(err, "connect to database")
+	}
+	if standby {
+		pool.Close()
+		return nil, spatial.Errorf(spatial.KindInvalid,
+			"open database: it is a streaming replica (read-only, in recovery): read from it with a separate write URL to its primary")
+	}
 	if err := migrations.Apply(ctx, pool); err != nil {
 		pool.Close()
 		return nil, translate(err, "migrate database")
+	}
+	return &Store{pool: pool, ownPool: true, writing: make(chan struct{}, 1)}, nil
+}
+
+// OpenReplica connects to databaseURL for reading only: a streaming
+// replica of the primary that the writes and migrations go to (or the
+// primary itself). It applies no migrations; it waits, until ctx ends,
+// for the schema to hold every migration of this binary, since a replica
+// may replay the primary's migration a moment after it was applied.
+// Reads and the change feed work as on the primary (Subscribe polls on a
+// replica); a write fails in the database.
+func OpenReplica(ctx context.Context, databaseURL string) (*Store, error) {
+	pool, err := pgxpool.New(ctx, databaseURL)
+	if err != nil {
+		return nil, translate(err, "open database")
+	}
+	for {
+		missing, err := migrations.Missing(ctx, pool)
+		if err == nil && len(missing) == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			pool.Close()
+			if err != nil {
+				return nil, translate(err, "read the replica's schema")
+			}
+			return nil, spatial.Wrap(spatial.KindUnavailable, ctx.Err(), fmt.Sprintf("the read database lacks migrations %v: migrate its primary", missing))
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	return &Store{pool: pool, ownPool: true, writing: make(chan struct{}, 1)}, nil
 }
