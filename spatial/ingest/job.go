@@ -1,10 +1,15 @@
 package ingest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -112,13 +117,14 @@ func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []s
 	if set.MinOverlap <= 0 {
 		set.MinOverlap = 0.01
 	}
+	inputs = inReadingOrder(inputs, set.Decode)
 	tx, err := w.Begin(ctx, change)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{},
-		queue: make(chan queued, 1), written: make(chan struct{}),
+		queue: make(chan queued, 1), written: make(chan struct{}), refused: map[spatial.SheetKey]position{},
 		problems: newCollector(set.MaxProblems, inputs), warnings: newCollector(set.MaxProblems, inputs), inputs: inputs}
 	for _, u := range units {
 		j.units[u.Code] = u
@@ -190,8 +196,12 @@ type job struct {
 
 	problems, warnings *collector
 	inputs             []Input
-	fileIdx            int       // ordinal of the input being read
-	where              positions // input positions of the plots given to the transaction
+	// refused holds the sheets of this batch refused (by the decoder or
+	// the store's checks) and where: their plots are told so in one short
+	// problem, not that the sheet is "neither stored nor in the batch".
+	refused map[spatial.SheetKey]position // guarded by mu
+	fileIdx int                           // ordinal of the input being read
+	where   positions                     // input positions of the plots given to the transaction
 }
 
 // queued is a chunk handed to the writer, with the input positions of its
@@ -219,6 +229,68 @@ func (j *job) input(in Input) error {
 		return err
 	}
 	return j.flush()
+}
+
+// inReadingOrder orders the inputs units first, then sheets, then plots,
+// each kind in the order given, so that a plot's sheet is in the batch
+// before the plot is checked whatever order the files are named in (a
+// shell glob puts plots.geojson before sheets.geojson; issue 13). A
+// GeoJSON file's kind is that of its first sheet or plot feature, read
+// from a peek at its first MiB through the decoder itself; a file whose
+// first feature is not within that is taken as plots. Coordinate tables
+// hold plots.
+func inReadingOrder(inputs []Input, opt Options) []Input {
+	out := slices.Clone(inputs)
+	rank := make([]int, len(out))
+	for i := range out {
+		switch out[i].Format {
+		case FormatUnits:
+			rank[i] = 0
+		case FormatGeoJSON:
+			br := bufio.NewReaderSize(out[i].R, peekSize)
+			out[i].R = br
+			rank[i] = 2
+			if head, _ := br.Peek(peekSize); firstKind(head, opt) == "sheet" {
+				rank[i] = 1
+			}
+		default:
+			rank[i] = 2
+		}
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return rank[idx[a]] < rank[idx[b]] })
+	sorted := make([]Input, len(out))
+	for k, i := range idx {
+		sorted[k] = out[i]
+	}
+	return sorted
+}
+
+const peekSize = 1 << 20
+
+// errPeeked stops the decoder once the first kind is known.
+var errPeeked = errors.New("peeked")
+
+// firstKind is "sheet" or "plot" for the first feature of head (the start
+// of a GeoJSON file) that is one, or "" when none is within head.
+func firstKind(head []byte, opt Options) string {
+	kind := ""
+	opt.Unit = nil
+	_ = DecodeGeoJSON(bytes.NewReader(head), opt, func(it Item) error {
+		switch {
+		case it.Sheet != nil:
+			kind = "sheet"
+		case it.Plot != nil:
+			kind = "plot"
+		default:
+			return nil
+		}
+		return errPeeked
+	})
+	return kind
 }
 
 // maxUnitsFile is the size limit of a units file (a province has a few
@@ -260,6 +332,11 @@ func (j *job) item(it Item) error {
 		for _, p := range it.Problems {
 			p.Input, p.Index = j.file, it.Index
 			j.problem(p)
+		}
+		if it.Sheet != nil && it.Sheet.Key.Number > 0 {
+			j.mu.Lock()
+			j.refused[it.Sheet.Key] = position{j.file, it.Index}
+			j.mu.Unlock()
 		}
 		return nil
 	}
@@ -348,13 +425,48 @@ func (j *job) writer() {
 			j.mu.Unlock()
 		default:
 			for _, p := range spatial.ProblemsOf(err) {
-				j.problem(locate(p, q.pos, q.sheetP))
+				j.noteRefusedSheet(p, &q.b, q.sheetP)
+			}
+			for _, p := range spatial.ProblemsOf(err) {
+				j.problem(j.refusedSheetOf(locate(p, q.pos, q.sheetP), p, &q.b))
 			}
 			if len(spatial.ProblemsOf(err)) == 0 {
 				j.problem(spatial.Problem{Index: -1, Reason: err.Error()})
 			}
 		}
 	}
+}
+
+// noteRefusedSheet records the sheet a chunk problem p refuses, if it is
+// one (its Field is sheets[i]...).
+func (j *job) noteRefusedSheet(p spatial.Problem, b *spatial.Batch, sheetP []position) {
+	var i int
+	if _, err := fmt.Sscanf(p.Field, "sheets[%d]", &i); err != nil || i < 0 || i >= len(b.Sheets) {
+		return
+	}
+	at := locate(p, nil, sheetP)
+	j.mu.Lock()
+	if _, ok := j.refused[b.Sheets[i].Key]; !ok {
+		j.refused[b.Sheets[i].Key] = position{at.Input, at.Index}
+	}
+	j.mu.Unlock()
+}
+
+// refusedSheetOf rewrites located, the problem raw of a chunk's plot that
+// its sheet is neither stored nor in the batch, when the sheet was in the
+// batch but refused: the sheet's own problems say why, once.
+func (j *job) refusedSheetOf(located, raw spatial.Problem, b *spatial.Batch) spatial.Problem {
+	if raw.Field != "sheet" || raw.Index < 0 || raw.Index >= len(b.Plots) {
+		return located
+	}
+	sk := b.Plots[raw.Index].Key.SheetKey()
+	j.mu.Lock()
+	at, ok := j.refused[sk]
+	j.mu.Unlock()
+	if ok {
+		located.Reason = fmt.Sprintf("its sheet %s was refused (%s #%d)", sk, at.input, at.index)
+	}
+	return located
 }
 
 // failure returns the store failure the writer met, if any.
