@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -74,13 +73,6 @@ func (c *Config) fromEnv() {
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
-		}
-	}
-	for k, p := range map[string]*int{"CADASTRE_MAX_VERTICES": &c.MaxVertices, "CADASTRE_MAX_STRING": &c.MaxString, "CADASTRE_MAX_PROPERTIES": &c.MaxProperties} {
-		if v, ok := os.LookupEnv(k); ok {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				*p = n
-			}
 		}
 	}
 	if v, ok := os.LookupEnv("CADASTRE_LOAD_SAMPLE"); ok {
@@ -171,6 +163,9 @@ func (c Config) check() error {
 	if c.ExtractQuota == 0 || c.ExtractQuota < -1 {
 		return fmt.Errorf("--extract-quota-bytes must be positive, or -1 for no limit; got %d", c.ExtractQuota)
 	}
+	if err := c.checkLimits(); err != nil {
+		return err
+	}
 	if c.AuthFailures <= 0 {
 		return fmt.Errorf("--auth-failures must be positive, got %d", c.AuthFailures)
 	}
@@ -187,6 +182,20 @@ func (c Config) check() error {
 	}
 	if _, err := c.trustedProxies(); err != nil {
 		return err
+	}
+	return nil
+}
+
+// checkLimits refuses input limits of 0 or less (they were taken as the
+// defaults without a word; issue 13).
+func (c Config) checkLimits() error {
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"max-vertices", c.MaxVertices}, {"max-string", c.MaxString}, {"max-properties", c.MaxProperties}} {
+		if l.n <= 0 {
+			return fmt.Errorf("--%s must be positive, got %d", l.name, l.n)
+		}
 	}
 	return nil
 }
