@@ -131,7 +131,7 @@ func readAnyUpTo(dec *jsontext.Decoder, end int64) (any, error) {
 		_, err := dec.ReadToken()
 		return out, err
 	}
-	return nil, fmt.Errorf("unexpected %v", tok)
+	return nil, fmt.Errorf("unexpected %s", kindName(tok.Kind()))
 }
 
 // streamFeature is one feature as read: its members, the geometry already
@@ -159,7 +159,7 @@ func (d *decoder) readFeature(dec *jsontext.Decoder, f *streamFeature) error {
 			s, _ := v.(string)
 			f.typ = s
 			if s == "" {
-				f.typ = fmt.Sprint(v)
+				f.typ = valueText(v)
 			}
 			return nil
 		}

@@ -162,3 +162,16 @@ func TestDecodePropertyBudget(t *testing.T) {
 		t.Errorf("default limit: %+v", items)
 	}
 }
+
+// TestProblemValuesAsJSON: a wrong property value is shown as JSON, as
+// sent, not in Go's formatting (map[...], [a b]) (issue 13).
+func TestProblemValuesAsJSON(t *testing.T) {
+	src := `{"type":"FeatureCollection","features":[` +
+		strings.Replace(strings.Replace(onePlot, `"plot":1`, `"plot":{"n":[1,2]}`, 1), `"address":ADDR`, `"address":["a","b"]`, 1) + `]}`
+	items := collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(src), Options{CRS: 9210}, fn)
+	})
+	if len(items) != 1 || !hasProblem(items[0], FieldPlot, `{"n":[1,2]}`) || !hasProblem(items[0], FieldAddress, `["a","b"]`) {
+		t.Errorf("got %+v, want the plot and address values as JSON", items)
+	}
+}
