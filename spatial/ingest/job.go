@@ -236,9 +236,10 @@ func (j *job) input(in Input) error {
 // before the plot is checked whatever order the files are named in (a
 // shell glob puts plots.geojson before sheets.geojson; issue 13). A
 // GeoJSON file's kind is that of its first sheet or plot feature, read
-// from a peek at its first MiB through the decoder itself; a file whose
-// first feature is not within that is taken as plots. Coordinate tables
-// hold plots.
+// from a peek at its first 256 KiB through the decoder itself (a buffer
+// held per file while the job runs; a MiB each was too much for a hundred
+// files named at once); a file whose first feature is not within that
+// is taken as plots. Coordinate tables hold plots.
 func inReadingOrder(inputs []Input, opt Options) []Input {
 	out := slices.Clone(inputs)
 	rank := make([]int, len(out))
@@ -269,7 +270,7 @@ func inReadingOrder(inputs []Input, opt Options) []Input {
 	return sorted
 }
 
-const peekSize = 1 << 20
+const peekSize = 256 << 10
 
 // errPeeked stops the decoder once the first kind is known.
 var errPeeked = errors.New("peeked")
