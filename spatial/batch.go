@@ -3,6 +3,7 @@ package spatial
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -139,7 +140,7 @@ func checkSheet(i int, s *Sheet) []Problem {
 	case num != s.GridNumber:
 		at("grid_number", fmt.Sprintf("grid number %q does not match the frame, which is cell %q at 1:%d", s.GridNumber, num, int(s.Scale)))
 	case !near(f.MinE, b.Min[0]) || !near(f.MinN, b.Min[1]) || !near(f.MaxE, b.Max[0]) || !near(f.MaxN, b.Max[1]):
-		at("frame", fmt.Sprintf("frame %v is not the grid cell %q (%v)", b, num, f))
+		at("frame", fmt.Sprintf("frame %s is not the grid cell %q (%s)", BoundText(b), num, RangeText(f.MinE, f.MinN, f.MaxE, f.MaxN)))
 	}
 	return ps
 }
@@ -160,7 +161,7 @@ func checkOffGrid(s *Sheet, zone crs.Zone, zoneOK bool, at func(string, string))
 	}
 	s.Frame = OrientMultiPolygon(s.Frame)
 	if b := s.Frame.Bound(); !zone.InRange(b.Min[0], b.Min[1]) || !zone.InRange(b.Max[0], b.Max[1]) {
-		at("frame", fmt.Sprintf("coordinates %v outside the valid range of EPSG:%d", b, s.EPSG))
+		at("frame", fmt.Sprintf("coordinates %s outside the valid range of EPSG:%d", BoundText(b), s.EPSG))
 	}
 }
 
@@ -198,7 +199,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup, warn func(Problem)) []Problem
 		}
 	}
 	if p.LegalArea < 0 || math.IsNaN(p.LegalArea) || math.IsInf(p.LegalArea, 0) {
-		at("legal_area", fmt.Sprintf("legal area %v must be a positive number of m² (0 when there are no papers)", p.LegalArea))
+		at("legal_area", fmt.Sprintf("legal area %s must be a positive number of m² (0 when there are no papers)", strconv.FormatFloat(p.LegalArea, 'f', -1, 64)))
 	}
 	gerrs := ValidateGeometry(p.Geometry)
 	for _, ge := range gerrs {
@@ -209,7 +210,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup, warn func(Problem)) []Problem
 	}
 	bound := p.Geometry.Bound()
 	if !zone.InRange(bound.Min[0], bound.Min[1]) || !zone.InRange(bound.Max[0], bound.Max[1]) {
-		at("geometry", fmt.Sprintf("coordinates %v outside the valid range of EPSG:%d (easting/northing in metres expected; wrong zone or axis order?)", bound, p.EPSG))
+		at("geometry", fmt.Sprintf("coordinates %s outside the valid range of EPSG:%d (easting/northing in metres expected; wrong zone or axis order?)", BoundText(bound), p.EPSG))
 		return ps
 	}
 	if pr, bad := checkPlacement(i, p, bound, sheets, at, warn); bad {

@@ -167,12 +167,12 @@ func ringDefects(r orb.Ring) []string {
 		return []string{fmt.Sprintf("ring has %d points; a closed ring needs at least 4", len(r))}
 	}
 	if r[0] != r[len(r)-1] {
-		out = append(out, fmt.Sprintf("ring not closed: first point %v differs from last %v", r[0], r[len(r)-1]))
+		out = append(out, fmt.Sprintf("ring not closed: first point %s differs from last %s", PointText(r[0]), PointText(r[len(r)-1])))
 		return out
 	}
 	for i := 0; i+1 < len(r); i++ {
 		if r[i] == r[i+1] {
-			out = append(out, fmt.Sprintf("duplicate consecutive vertex %d at %v", i+1, r[i]))
+			out = append(out, fmt.Sprintf("duplicate consecutive vertex %d at %s", i+1, PointText(r[i])))
 		}
 	}
 	if len(out) > 0 {
@@ -206,7 +206,7 @@ func selfIntersection(r orb.Ring) string {
 	for i := 0; i < n; i++ {
 		j := (i + 1) % n
 		if collinearOverlap(r[i], r[i+1], r[j], r[j+1]) {
-			return fmt.Sprintf("spike: segments %d and %d fold back over each other near %v", i+1, j+1, r[i+1])
+			return fmt.Sprintf("spike: segments %d and %d fold back over each other near %s", i+1, j+1, PointText(r[i+1]))
 		}
 	}
 	segs := sortedSegments(r)
@@ -227,7 +227,7 @@ func selfIntersection(r orb.Ring) string {
 				continue // checked above
 			}
 			if segmentsTouch(p1, p2, q1, q2) {
-				return fmt.Sprintf("self-intersection: segment %d (%v-%v) meets segment %d (%v-%v)", i+1, p1, p2, j+1, q1, q2)
+				return fmt.Sprintf("self-intersection: segment %d (%s to %s) meets segment %d (%s to %s)", i+1, PointText(p1), PointText(p2), j+1, PointText(q1), PointText(q2))
 			}
 		}
 	}
@@ -413,4 +413,23 @@ func polygonContainsRing(p orb.Polygon, r orb.Ring) bool {
 		}
 	}
 	return true
+}
+
+// PointText shows a plane point as survey tables do, to the millimetre:
+// X the northing, Y the easting ("X 1200710.000 Y 620488.000"); orb's
+// own formatting gave "[620488 1.20071e+06]" (issue 13).
+func PointText(p orb.Point) string {
+	return fmt.Sprintf("X %.3f Y %.3f", p[1], p[0])
+}
+
+// BoundText shows a plane extent the same way: the X (northing) and Y
+// (easting) ranges, to the millimetre.
+func BoundText(b orb.Bound) string {
+	return RangeText(b.Min[0], b.Min[1], b.Max[0], b.Max[1])
+}
+
+// RangeText shows the extent of easting minE..maxE and northing
+// minN..maxN as BoundText does.
+func RangeText(minE, minN, maxE, maxN float64) string {
+	return fmt.Sprintf("X %.3f..%.3f, Y %.3f..%.3f", minN, maxN, minE, maxE)
 }

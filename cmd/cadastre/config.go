@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +41,7 @@ type Config struct {
 	AuthFailureWindow time.Duration
 	MaxVertices       int    // vertices of one input feature (ingest.Limits)
 	MaxString         int    // bytes of one input string or table line (ingest.Limits)
+	MaxProperties     int    // bytes of JSON of one input feature's properties (ingest.Limits)
 	WebDir            string // the map page's directory, holding node_modules (npm ci)
 	SpoolDir          string // where HTTP uploads are spooled; "" = api.DefaultSpoolDir()
 	PublicURL         string // scheme://host of absolute URLs (TileJSON); "" = the listen address
@@ -58,7 +58,7 @@ func defaultConfig() Config {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute,
 		IdleTimeout: 2 * time.Minute, IngestTimeout: api.DefaultIngestTimeout,
 		AuthFailures: api.DefaultAuthFailures, ReadAccess: api.DefaultAccess.String(), ExtractQuota: api.DefaultExtractQuota, AuthFailureWindow: api.DefaultAuthFailureWindow,
-		MaxVertices: ingest.DefaultMaxVertices, MaxString: ingest.DefaultMaxString,
+		MaxVertices: ingest.DefaultMaxVertices, MaxString: ingest.DefaultMaxString, MaxProperties: ingest.DefaultMaxProperties,
 		WebDir: "web",
 	}
 }
@@ -75,13 +75,6 @@ func (c *Config) fromEnv() {
 	for k, p := range str {
 		if v, ok := os.LookupEnv(k); ok {
 			*p = v
-		}
-	}
-	for k, p := range map[string]*int{"CADASTRE_MAX_VERTICES": &c.MaxVertices, "CADASTRE_MAX_STRING": &c.MaxString} {
-		if v, ok := os.LookupEnv(k); ok {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				*p = n
-			}
 		}
 	}
 	if v, ok := os.LookupEnv("CADASTRE_LOAD_SAMPLE"); ok {
@@ -113,6 +106,7 @@ func (c *Config) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "serve /metrics on this listen address instead of --addr (CADASTRE_METRICS_ADDR)")
 	fs.IntVar(&c.MaxVertices, "max-vertices", c.MaxVertices, "most vertices of one input feature; more is a problem of the feature (CADASTRE_MAX_VERTICES)")
 	fs.IntVar(&c.MaxString, "max-string", c.MaxString, "longest string (or coordinate table line) of an input, bytes (CADASTRE_MAX_STRING)")
+	fs.IntVar(&c.MaxProperties, "max-properties", c.MaxProperties, "most bytes of JSON the properties of one input feature may take; more is a problem of the feature (CADASTRE_MAX_PROPERTIES)")
 	fs.StringVar(&c.WebDir, "web-dir", c.WebDir, "directory of the map page, where `npm ci` installed MapLibre (CADASTRE_WEB_DIR)")
 	fs.StringVar(&c.SpoolDir, "spool-dir", c.SpoolDir, "directory for uploads being checked; default $TMPDIR/cadastre-spool-UID (CADASTRE_SPOOL_DIR)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "scheme://host[:port] clients reach the service at, for absolute URLs such as TileJSON's; empty: the listen address (CADASTRE_PUBLIC_URL)")
@@ -173,6 +167,9 @@ func (c Config) check() error {
 	if c.ExtractQuota == 0 || c.ExtractQuota < -1 {
 		return fmt.Errorf("--extract-quota-bytes must be positive, or -1 for no limit; got %d", c.ExtractQuota)
 	}
+	if err := c.checkLimits(); err != nil {
+		return err
+	}
 	if c.AuthFailures <= 0 {
 		return fmt.Errorf("--auth-failures must be positive, got %d", c.AuthFailures)
 	}
@@ -199,6 +196,20 @@ func (c Config) check() error {
 	return nil
 }
 
+// checkLimits refuses input limits of 0 or less (they were taken as the
+// defaults without a word; issue 13).
+func (c Config) checkLimits() error {
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"max-vertices", c.MaxVertices}, {"max-string", c.MaxString}, {"max-properties", c.MaxProperties}} {
+		if l.n <= 0 {
+			return fmt.Errorf("--%s must be positive, got %d", l.name, l.n)
+		}
+	}
+	return nil
+}
+
 // trustedProxies parses TrustedProxies: addresses or CIDR prefixes.
 func (c Config) trustedProxies() ([]netip.Prefix, error) {
 	var out []netip.Prefix
@@ -221,7 +232,7 @@ func (c Config) trustedProxies() ([]netip.Prefix, error) {
 
 // ingestLimits are the input limits of c.
 func (c Config) ingestLimits() ingest.Limits {
-	return ingest.Limits{MaxVertices: c.MaxVertices, MaxString: c.MaxString}
+	return ingest.Limits{MaxVertices: c.MaxVertices, MaxString: c.MaxString, MaxProperties: c.MaxProperties}
 }
 
 // redacted is c for the start-up log: the database password hidden.

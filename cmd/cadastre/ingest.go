@@ -54,6 +54,11 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("cadastre ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.flags(fs)
+	// The settings' variables (CADASTRE_MAX_VERTICES, ...) as serve reads
+	// them: a value that is not a number is a usage error, not ignored.
+	if err := envFlags(fs); err != nil {
+		return err
+	}
 	var f ingestFlags
 	fs.StringVar(&f.crs, "crs", "", "CRS of the coordinates when the file does not say (EPSG:9210, EPSG:4326); required for coordinate tables")
 	fs.StringVar(&f.fields, "fields", "", "JSON file of extra property names (same shape as spatial/ingest/fields.json)")
@@ -71,6 +76,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if err := cfg.checkLimits(); err != nil {
+		return usageError{err}
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

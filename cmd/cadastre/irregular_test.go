@@ -172,4 +172,44 @@ func TestSampleIrregular(t *testing.T) {
 	if err == nil || !strings.Contains(out, "invalid_geometry 15") || !strings.Contains(out, "overlap 12 (6 rows)") || !strings.Contains(out, "outside_frame") {
 		t.Errorf("ingest of the irregular set: %v\n%.3000s", err, out)
 	}
+	// In glob order (plots.geojson, sheets.geojson, units.json) the job
+	// still reads units, sheets, plots: the same report, no plot told its
+	// sheet is missing (issue 13: 566 such rows and no overlaps before).
+	glob, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil || len(glob) != 3 || filepath.Base(glob[0]) != sampledata.PlotsFile {
+		t.Fatalf("glob: %v %v", glob, err)
+	}
+	globOut, err := run(t, append(append([]string{"ingest"}, flags...), glob...)...)
+	if err == nil || strings.Contains(globOut, "neither stored") || !strings.Contains(globOut, "invalid_geometry 15") || !strings.Contains(globOut, "overlap 12 (6 rows)") {
+		t.Errorf("ingest in glob order: %v\n%.3000s", err, globOut)
+	}
+}
+
+// TestIngestRefusedSheetOnce: a sheet refused while decoding (no scale)
+// is reported once, and each of its plots in one short row naming the
+// sheet's position, not as "neither stored nor in the batch" (issue 13).
+func TestIngestRefusedSheetOnce(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := sampledata.WriteIrregular(sampledata.IrregularConfig{Seed: 7}, dir); err != nil {
+		t.Fatal(err)
+	}
+	sheets := filepath.Join(dir, sampledata.SheetsFile)
+	b, err := os.ReadFile(sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nb := strings.Replace(string(b), `"sheet":1,"grid_number":"203 620-7","scale":2000,`, `"sheet":1,"grid_number":"203 620-7",`, 1)
+	if nb == string(b) {
+		t.Fatal("sheet 1 of the irregular set is not as this test expects")
+	}
+	if err := os.WriteFile(sheets, []byte(nb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flags := storeKinds[0].flag(t)
+	files := []string{filepath.Join(dir, sampledata.PlotsFile), sheets, filepath.Join(dir, sampledata.UnitsFile)}
+	out, err := run(t, append(append([]string{"ingest", "--max-problems", "100000"}, flags...), files...)...)
+	if err == nil || strings.Contains(out, "neither stored") || strings.Count(out, "scale") < 1 ||
+		!strings.Contains(out, "its sheet 95001/1 was refused (sheets.geojson #0)") {
+		t.Errorf("ingest with sheet 1 refused: %v\n%.4000s", err, out)
+	}
 }

@@ -141,11 +141,20 @@ func TestPostGISServe(t *testing.T) {
 
 func TestUsageErrors(t *testing.T) {
 	var out bytes.Buffer
-	cases := [][]string{{}, {"nope"}, {"serve", "--log-level", "loud"}, {"migrate"}, {"sample", "--plots", "0"}, {"serve", "extra"}}
+	cases := [][]string{{}, {"nope"}, {"serve", "--log-level", "loud"}, {"migrate"}, {"sample", "--plots", "0"}, {"serve", "extra"},
+		// Limits of 0 or less were taken silently as the defaults (issue 13).
+		{"serve", "--max-vertices", "0"}, {"serve", "--max-string", "-1"}, {"serve", "--max-properties", "0"},
+		{"ingest", "--max-vertices", "-5", "plots.geojson"}, {"ingest", "--max-string", "0", "plots.geojson"}}
 	for _, args := range cases {
 		err := Main(context.Background(), args, &out, &out)
 		if err == nil || exitCode(err) != 2 {
 			t.Errorf("Main(%q): got %v (exit %d), want a usage error", args, err, exitCode(err))
+		}
+	}
+	for _, env := range []string{"0", "-1", "many"} {
+		t.Setenv("CADASTRE_MAX_VERTICES", env)
+		if err := Main(context.Background(), []string{"ingest", "plots.geojson"}, &out, &out); exitCode(err) != 2 {
+			t.Errorf("CADASTRE_MAX_VERTICES=%s: ingest got %v (exit %d), want a usage error", env, err, exitCode(err))
 		}
 	}
 }

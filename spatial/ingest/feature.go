@@ -48,7 +48,11 @@ func (d *decoder) sheet(p *props, g orb.MultiPolygon) {
 	offGrid := p.boolean(FieldOffGrid)
 	s := &spatial.Sheet{Key: k, GridNumber: p.str(FieldGridNumber, !offGrid), OffGrid: offGrid}
 	if sc, ok := p.m[FieldScale]; ok {
-		scale, err := parseScale(fmt.Sprint(sc), offGrid)
+		text, ok := sc.(string)
+		if !ok {
+			text = valueText(sc) // a number as sent; anything else as JSON
+		}
+		scale, err := parseScale(text, offGrid)
 		if err != nil {
 			p.problem(FieldScale, err.Error())
 		}

@@ -72,7 +72,7 @@ func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 				return err // bad JSON
 			}
 			if typ, _ = v.(string); typ != "FeatureCollection" && typ != "Feature" {
-				return inputErr("top-level type is %q; want FeatureCollection or Feature", fmt.Sprint(v))
+				return inputErr("top-level type is %s; want FeatureCollection or Feature", valueText(v))
 			}
 			return nil
 		case "crs":

@@ -1,13 +1,20 @@
 package ingest
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/paulmach/orb"
 
 	"cadastre/spatial"
 )
@@ -56,8 +63,13 @@ type Input struct {
 
 // Settings steer a job.
 type Settings struct {
-	Decode        Options // CRS and field mapping; Unit is filled by the job
-	Chunk         int     // plots per chunk written to the store (default 10,000)
+	Decode Options // CRS and field mapping; Unit is filled by the job
+	Chunk  int     // plots per chunk written to the store (default 10,000)
+	// ChunkVertices also ends a chunk once its plots and sheets hold this
+	// many vertices (default DefaultChunkVertices): with Chunk alone, 16
+	// plots of 190,000 vertices were one chunk and the memory of an ingest
+	// followed its file.
+	ChunkVertices int
 	AllowOverlaps bool    // report overlaps as warnings instead of errors (legacy data)
 	RetireMissing bool    // retire stored plots of the ingested sheets absent from the input
 	DryRun        bool    // check everything, store nothing
@@ -69,6 +81,13 @@ type Settings struct {
 	// million plots they take tens of seconds with no feature to count.
 	Phase func(name string)
 }
+
+// DefaultChunkVertices is the default Settings.ChunkVertices: a chunk of
+// 10,000 surveyed plots holds some 100,000-500,000 vertices, so it is
+// reached only by traced or oversized geometry. At three chunks in
+// flight (read, queued, written) 16 plots of 190,000 vertices peaked at
+// 83 MiB, against 149 MiB as one chunk (TestIngestMemoryBounded).
+const DefaultChunkVertices = 500_000
 
 // Report is the outcome of a job. Problems and Warnings list the first
 // MaxProblems of each kind in input order; their summaries count them all
@@ -92,16 +111,20 @@ func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []s
 	if set.Chunk <= 0 {
 		set.Chunk = 10000
 	}
+	if set.ChunkVertices <= 0 {
+		set.ChunkVertices = DefaultChunkVertices
+	}
 	if set.MinOverlap <= 0 {
 		set.MinOverlap = 0.01
 	}
+	inputs = inReadingOrder(inputs, set.Decode)
 	tx, err := w.Begin(ctx, change)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{},
-		queue: make(chan queued, 1), written: make(chan struct{}),
+		queue: make(chan queued, 1), written: make(chan struct{}), refused: map[spatial.SheetKey]position{},
 		problems: newCollector(set.MaxProblems, inputs), warnings: newCollector(set.MaxProblems, inputs), inputs: inputs}
 	for _, u := range units {
 		j.units[u.Code] = u
@@ -157,6 +180,7 @@ type job struct {
 	failed bool
 	chunk  spatial.Batch
 	pos    []position // input position of each plot in the chunk
+	verts  int        // vertices of the chunk's plots and sheets
 	sheetP []position // input position of each sheet in the chunk
 	file   string
 
@@ -172,8 +196,12 @@ type job struct {
 
 	problems, warnings *collector
 	inputs             []Input
-	fileIdx            int       // ordinal of the input being read
-	where              positions // input positions of the plots given to the transaction
+	// refused holds the sheets of this batch refused (by the decoder or
+	// the store's checks) and where: their plots are told so in one short
+	// problem, not that the sheet is "neither stored nor in the batch".
+	refused map[spatial.SheetKey]position // guarded by mu
+	fileIdx int                           // ordinal of the input being read
+	where   positions                     // input positions of the plots given to the transaction
 }
 
 // queued is a chunk handed to the writer, with the input positions of its
@@ -201,6 +229,69 @@ func (j *job) input(in Input) error {
 		return err
 	}
 	return j.flush()
+}
+
+// inReadingOrder orders the inputs units first, then sheets, then plots,
+// each kind in the order given, so that a plot's sheet is in the batch
+// before the plot is checked whatever order the files are named in (a
+// shell glob puts plots.geojson before sheets.geojson; issue 13). A
+// GeoJSON file's kind is that of its first sheet or plot feature, read
+// from a peek at its first 256 KiB through the decoder itself (a buffer
+// held per file while the job runs; a MiB each was too much for a hundred
+// files named at once); a file whose first feature is not within that
+// is taken as plots. Coordinate tables hold plots.
+func inReadingOrder(inputs []Input, opt Options) []Input {
+	out := slices.Clone(inputs)
+	rank := make([]int, len(out))
+	for i := range out {
+		switch out[i].Format {
+		case FormatUnits:
+			rank[i] = 0
+		case FormatGeoJSON:
+			br := bufio.NewReaderSize(out[i].R, peekSize)
+			out[i].R = br
+			rank[i] = 2
+			if head, _ := br.Peek(peekSize); firstKind(head, opt) == "sheet" {
+				rank[i] = 1
+			}
+		default:
+			rank[i] = 2
+		}
+	}
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return rank[idx[a]] < rank[idx[b]] })
+	sorted := make([]Input, len(out))
+	for k, i := range idx {
+		sorted[k] = out[i]
+	}
+	return sorted
+}
+
+const peekSize = 256 << 10
+
+// errPeeked stops the decoder once the first kind is known.
+var errPeeked = errors.New("peeked")
+
+// firstKind is "sheet" or "plot" for the first feature of head (the start
+// of a GeoJSON file) that is one, or "" when none is within head.
+func firstKind(head []byte, opt Options) string {
+	kind := ""
+	opt.Unit = nil
+	_ = DecodeGeoJSON(bytes.NewReader(head), opt, func(it Item) error {
+		switch {
+		case it.Sheet != nil:
+			kind = "sheet"
+		case it.Plot != nil:
+			kind = "plot"
+		default:
+			return nil
+		}
+		return errPeeked
+	})
+	return kind
 }
 
 // maxUnitsFile is the size limit of a units file (a province has a few
@@ -243,22 +334,40 @@ func (j *job) item(it Item) error {
 			p.Input, p.Index = j.file, it.Index
 			j.problem(p)
 		}
+		if it.Sheet != nil && it.Sheet.Key.Number > 0 {
+			j.mu.Lock()
+			j.refused[it.Sheet.Key] = position{j.file, it.Index}
+			j.mu.Unlock()
+		}
 		return nil
 	}
 	switch {
 	case it.Sheet != nil:
 		j.chunk.Sheets = append(j.chunk.Sheets, it.Sheet)
+		j.verts += vertices(it.Sheet.Frame)
 		j.sheetP = append(j.sheetP, position{j.file, it.Index})
 	case it.Plot != nil:
 		j.chunk.Plots = append(j.chunk.Plots, it.Plot)
+		j.verts += vertices(it.Plot.Geometry)
 		j.pos = append(j.pos, position{j.file, it.Index})
 		j.where.add(it.Plot.Key, j.fileIdx, it.Index)
 		j.remember(it.Plot.Key)
 	}
-	if len(j.chunk.Plots) >= j.set.Chunk {
+	if len(j.chunk.Plots) >= j.set.Chunk || j.verts >= j.set.ChunkVertices {
 		return j.flush()
 	}
 	return nil
+}
+
+// vertices counts the positions of mp.
+func vertices(mp orb.MultiPolygon) int {
+	n := 0
+	for _, p := range mp {
+		for _, r := range p {
+			n += len(r)
+		}
+	}
+	return n
 }
 
 // position is where a feature stands in the inputs.
@@ -279,7 +388,7 @@ func (j *job) remember(k spatial.PlotKey) {
 // the store's failure if the writer met one.
 func (j *job) flush() error {
 	q := queued{b: j.chunk, pos: j.pos, sheetP: j.sheetP}
-	j.chunk, j.pos, j.sheetP = spatial.Batch{}, nil, nil
+	j.chunk, j.pos, j.sheetP, j.verts = spatial.Batch{}, nil, nil, 0
 	if len(q.b.Units)+len(q.b.Sheets)+len(q.b.Plots)+len(q.b.Retire) == 0 {
 		return j.failure()
 	}
@@ -317,13 +426,48 @@ func (j *job) writer() {
 			j.mu.Unlock()
 		default:
 			for _, p := range spatial.ProblemsOf(err) {
-				j.problem(locate(p, q.pos, q.sheetP))
+				j.noteRefusedSheet(p, &q.b, q.sheetP)
+			}
+			for _, p := range spatial.ProblemsOf(err) {
+				j.problem(j.refusedSheetOf(locate(p, q.pos, q.sheetP), p, &q.b))
 			}
 			if len(spatial.ProblemsOf(err)) == 0 {
 				j.problem(spatial.Problem{Index: -1, Reason: err.Error()})
 			}
 		}
 	}
+}
+
+// noteRefusedSheet records the sheet a chunk problem p refuses, if it is
+// one (its Field is sheets[i]...).
+func (j *job) noteRefusedSheet(p spatial.Problem, b *spatial.Batch, sheetP []position) {
+	var i int
+	if _, err := fmt.Sscanf(p.Field, "sheets[%d]", &i); err != nil || i < 0 || i >= len(b.Sheets) {
+		return
+	}
+	at := locate(p, nil, sheetP)
+	j.mu.Lock()
+	if _, ok := j.refused[b.Sheets[i].Key]; !ok {
+		j.refused[b.Sheets[i].Key] = position{at.Input, at.Index}
+	}
+	j.mu.Unlock()
+}
+
+// refusedSheetOf rewrites located, the problem raw of a chunk's plot that
+// its sheet is neither stored nor in the batch, when the sheet was in the
+// batch but refused: the sheet's own problems say why, once.
+func (j *job) refusedSheetOf(located, raw spatial.Problem, b *spatial.Batch) spatial.Problem {
+	if raw.Field != "sheet" || raw.Index < 0 || raw.Index >= len(b.Plots) {
+		return located
+	}
+	sk := b.Plots[raw.Index].Key.SheetKey()
+	j.mu.Lock()
+	at, ok := j.refused[sk]
+	j.mu.Unlock()
+	if ok {
+		located.Reason = fmt.Sprintf("its sheet %s was refused (%s #%d)", sk, at.input, at.index)
+	}
+	return located
 }
 
 // failure returns the store failure the writer met, if any.

@@ -75,9 +75,22 @@ func kindName(k jsontext.Kind) string {
 // readAny reads one value as encoding/json with UseNumber decodes it into
 // an interface: string, json.Number, bool, nil, []any or map[string]any.
 func readAny(dec *jsontext.Decoder) (any, error) {
+	return readAnyUpTo(dec, -1)
+}
+
+// errOverBudget stops readAnyUpTo once the decoder has passed its end.
+var errOverBudget = errors.New("over budget")
+
+// readAnyUpTo is readAny that stops with errOverBudget, the value partly
+// read, once the decoder's input offset passes end (no limit if end < 0):
+// an array of ten million numbers is not held in memory to be refused.
+func readAnyUpTo(dec *jsontext.Decoder, end int64) (any, error) {
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return nil, err
+	}
+	if end >= 0 && dec.InputOffset() > end {
+		return nil, errOverBudget
 	}
 	switch tok.Kind() {
 	case 'n':
@@ -93,7 +106,7 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 	case '[':
 		out := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := readAny(dec)
+			v, err := readAnyUpTo(dec, end)
 			if err != nil {
 				return nil, err
 			}
@@ -109,7 +122,7 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 				return nil, err
 			}
 			name := tok.String() // before the next read voids tok
-			v, err := readAny(dec)
+			v, err := readAnyUpTo(dec, end)
 			if err != nil {
 				return nil, err
 			}
@@ -118,17 +131,18 @@ func readAny(dec *jsontext.Decoder) (any, error) {
 		_, err := dec.ReadToken()
 		return out, err
 	}
-	return nil, fmt.Errorf("unexpected %v", tok)
+	return nil, fmt.Errorf("unexpected %s", kindName(tok.Kind()))
 }
 
 // streamFeature is one feature as read: its members, the geometry already
 // decoded (or why not), the properties under their canonical names.
 type streamFeature struct {
-	typ     string
-	props   map[string]any
-	geom    orb.MultiPolygon
-	geomErr error
-	badText [][2]string // (property, reason) of values that cannot be stored
+	typ       string
+	props     map[string]any
+	geom      orb.MultiPolygon
+	geomErr   error
+	badText   [][2]string // (property, reason) of values that cannot be stored
+	overProps string      // the property that passed Limits.MaxProperties, if one did
 }
 
 // readFeature reads one feature object. A JSON syntax error is returned
@@ -145,7 +159,7 @@ func (d *decoder) readFeature(dec *jsontext.Decoder, f *streamFeature) error {
 			s, _ := v.(string)
 			f.typ = s
 			if s == "" {
-				f.typ = fmt.Sprint(v)
+				f.typ = valueText(v)
 			}
 			return nil
 		}
@@ -167,12 +181,24 @@ func (d *decoder) readFeatureMember(dec *jsontext.Decoder, name string, f *strea
 			_, err := dec.ReadToken()
 			return err
 		}
+		max := d.opt.Limits.properties()
+		end := dec.InputOffset() + int64(max)
 		return readObject(dec, func(k string) error {
-			v, err := readAny(dec)
+			canon := d.opt.Fields.canonicalName(k)
+			if f.overProps != "" { // the budget is spent: skip, keep nothing
+				return dec.SkipValue()
+			}
+			base := dec.StackDepth()
+			v, err := readAnyUpTo(dec, end)
+			if errors.Is(err, errOverBudget) {
+				f.overProps = canon
+				f.badText = append(f.badText, [2]string{canon, fmt.Sprintf("properties of the feature pass %d bytes, the limit of one feature (from this member on they were not read)", max)})
+				_, _, _, err = skipRest(dec, base, nil)
+				return err
+			}
 			if err != nil {
 				return err
 			}
-			canon := d.opt.Fields.canonicalName(k)
 			if why := textIn(v); why != "" {
 				f.badText = append(f.badText, [2]string{canon, why})
 			}

@@ -19,6 +19,11 @@ type Limits struct {
 	// MaxString is the longest JSON string (member name or value) or
 	// coordinate table line, in bytes; 0 = DefaultMaxString.
 	MaxString int
+	// MaxProperties is the most bytes of JSON the properties of one
+	// feature may take, all members together; 0 = DefaultMaxProperties.
+	// Beyond it the feature has a problem naming the member that crossed
+	// it, and the rest of the properties are skipped, not kept.
+	MaxProperties int
 }
 
 // The default limits: a surveyed plot has tens to a few thousand
@@ -27,6 +32,9 @@ type Limits struct {
 const (
 	DefaultMaxVertices = 200_000
 	DefaultMaxString   = 64 << 10
+	// A plot's attributes are a few hundred bytes; 1 MiB is far above any
+	// real feature and bounds what a 10-million-number array would hold.
+	DefaultMaxProperties = 1 << 20
 )
 
 func (l Limits) vertices() int {
@@ -34,6 +42,13 @@ func (l Limits) vertices() int {
 		return DefaultMaxVertices
 	}
 	return l.MaxVertices
+}
+
+func (l Limits) properties() int {
+	if l.MaxProperties <= 0 {
+		return DefaultMaxProperties
+	}
+	return l.MaxProperties
 }
 
 func (l Limits) str() int {

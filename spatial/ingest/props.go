@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cadastre/spatial"
 )
@@ -42,7 +43,7 @@ func (p *props) str(field string, required bool) string {
 	case json.Number:
 		return t.String()
 	}
-	p.problem(field, fmt.Sprintf("want a string, got %v", v))
+	p.problem(field, fmt.Sprintf("want a string, got %s", valueText(v)))
 	return ""
 }
 
@@ -68,7 +69,7 @@ func (p *props) int(field string) int {
 		return 0
 	}
 	if f != math.Trunc(f) || f <= 0 || f > math.MaxInt32 {
-		p.problem(field, fmt.Sprintf("%v is not a positive whole number", f))
+		p.problem(field, fmt.Sprintf("%s is not a positive whole number", strconv.FormatFloat(f, 'f', -1, 64)))
 		return 0
 	}
 	return int(f)
@@ -93,7 +94,7 @@ func (p *props) number(field string, required bool) (float64, bool) {
 	case float64:
 		return t, true
 	default:
-		p.problem(field, fmt.Sprintf("want a number, got %v", v))
+		p.problem(field, fmt.Sprintf("want a number, got %s", valueText(v)))
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(s, 64)
@@ -129,7 +130,7 @@ func (p *props) boolean(field string) bool {
 			return false
 		}
 	}
-	p.problem(field, fmt.Sprintf("want true or false, got %v", v))
+	p.problem(field, fmt.Sprintf("want true or false, got %s", valueText(v)))
 	return false
 }
 
@@ -154,17 +155,34 @@ func (p *props) landUse(field string) []string {
 		for _, e := range t {
 			s, ok := e.(string)
 			if !ok {
-				p.problem(field, fmt.Sprintf("want codes as strings, got %v", e))
+				p.problem(field, fmt.Sprintf("want codes as strings, got %s", valueText(e)))
 				return nil
 			}
 			parts = append(parts, s)
 		}
 	default:
-		p.problem(field, fmt.Sprintf("want a code list, got %v", v))
+		p.problem(field, fmt.Sprintf("want a code list, got %s", valueText(v)))
 		return nil
 	}
 	for i := range parts {
 		parts[i] = strings.ToUpper(strings.TrimSpace(parts[i]))
 	}
 	return parts
+}
+
+// valueText shows a property value as JSON, as it was sent (a Go map or
+// slice would print as map[...] or [...]), cut at 80 bytes.
+func valueText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%T", v)
+	}
+	if len(b) > 80 {
+		i := 80
+		for i > 0 && !utf8.RuneStart(b[i]) {
+			i--
+		}
+		return string(b[:i]) + "..."
+	}
+	return string(b)
 }

@@ -125,3 +125,53 @@ func (b neverEnding) Read(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// TestDecodePropertyBudget: properties over Limits.MaxProperties are a
+// problem of their feature naming the member that crossed the limit, the
+// rest of the value is skipped and the next feature is read (issue 13:
+// one feature with a 10-million-number array took 816 MB).
+func TestDecodePropertyBudget(t *testing.T) {
+	var arr strings.Builder
+	arr.WriteString(`[`)
+	for i := range 5000 {
+		if i > 0 {
+			arr.WriteByte(',')
+		}
+		arr.WriteString(`[0,{"a":[1,2]}]`)
+	}
+	arr.WriteString(`]`)
+	bigProps := strings.Replace(onePlot, `"address":ADDR`, `"address":"ok","x":`+arr.String()+`,"y":[1,2,3]`, 1)
+	src := `{"type":"FeatureCollection","features":[` + bigProps + `,` + plotWith(`"ok"`) + `]}`
+	items := collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(src), Options{CRS: 9210, Limits: Limits{MaxProperties: 4096}}, fn)
+	})
+	if len(items) != 2 {
+		t.Fatalf("got %d items, want 2", len(items))
+	}
+	if !hasProblem(items[0], "x", "pass 4096 bytes") {
+		t.Errorf("big properties: problems %v, want the property limit naming x", items[0].Problems)
+	}
+	if len(items[1].Problems) > 0 || items[1].Plot == nil {
+		t.Errorf("next feature: %+v", items[1])
+	}
+	// The same feature under the default limit is read whole.
+	items = collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(src), Options{CRS: 9210}, fn)
+	})
+	if len(items) != 2 || len(items[0].Problems) > 0 {
+		t.Errorf("default limit: %+v", items)
+	}
+}
+
+// TestProblemValuesAsJSON: a wrong property value is shown as JSON, as
+// sent, not in Go's formatting (map[...], [a b]) (issue 13).
+func TestProblemValuesAsJSON(t *testing.T) {
+	src := `{"type":"FeatureCollection","features":[` +
+		strings.Replace(strings.Replace(onePlot, `"plot":1`, `"plot":{"n":[1,2]}`, 1), `"address":ADDR`, `"address":["a","b"]`, 1) + `]}`
+	items := collect(t, func(fn func(Item) error) error {
+		return DecodeGeoJSON(strings.NewReader(src), Options{CRS: 9210}, fn)
+	})
+	if len(items) != 1 || !hasProblem(items[0], FieldPlot, `{"n":[1,2]}`) || !hasProblem(items[0], FieldAddress, `["a","b"]`) {
+		t.Errorf("got %+v, want the plot and address values as JSON", items)
+	}
+}

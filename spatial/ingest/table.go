@@ -122,7 +122,7 @@ func (t *table) readHeader(h []string) error {
 		}
 	}
 	if len(missing) > 0 {
-		return inputErr("coordinate table header %v lacks the columns %v", h, missing)
+		return inputErr("coordinate table header %q lacks the columns %s", strings.Join(h, ","), strings.Join(missing, ", "))
 	}
 	return nil
 }
