@@ -80,36 +80,45 @@ func cancel(es []dedge) (rest []dedge, doubled []*index.Plot) {
 }
 
 // splitAtJunctions cuts each segment at the endpoints of the others that
-// lie on it.
+// lie on it. The endpoints are hashed on a grid of junctionCell metres, so
+// that the left-overs of a whole province (the sheets' frames, cut at
+// different points on either side) split in one pass.
 func splitAtJunctions(es []dedge) []dedge {
-	pts := make([]orb.Point, 0, 2*len(es))
+	type cell struct{ x, y int64 }
+	at := func(v float64) int64 { return int64(math.Floor(v / junctionCell)) }
+	grid := make(map[cell][]orb.Point, len(es))
+	seen := make(map[orb.Point]bool, 2*len(es))
 	for _, e := range es {
-		pts = append(pts, e.a, e.b)
-	}
-	slices.SortFunc(pts, func(p, q orb.Point) int { return cmp.Or(cmp.Compare(p[0], q[0]), cmp.Compare(p[1], q[1])) })
-	pts = slices.Compact(pts)
-	out := make([]dedge, 0, len(es))
-	for _, e := range es {
-		lo, hi := min(e.a[0], e.b[0])-onTol, max(e.a[0], e.b[0])+onTol
-		i, _ := slices.BinarySearchFunc(pts, lo, func(p orb.Point, x float64) int { return cmp.Compare(p[0], x) })
-		type cut struct {
-			t float64
-			p orb.Point
+		for _, p := range [2]orb.Point{e.a, e.b} {
+			if !seen[p] {
+				seen[p] = true
+				c := cell{at(p[0]), at(p[1])}
+				grid[c] = append(grid[c], p)
+			}
 		}
-		var cuts []cut
+	}
+	type cut struct {
+		t float64
+		p orb.Point
+	}
+	out := make([]dedge, 0, len(es))
+	var cuts []cut
+	for _, e := range es {
+		cuts = cuts[:0]
 		dx, dy := e.b[0]-e.a[0], e.b[1]-e.a[1]
 		l2 := dx*dx + dy*dy
-		for ; i < len(pts) && pts[i][0] <= hi; i++ {
-			p := pts[i]
-			if p == e.a || p == e.b {
-				continue
-			}
-			t := ((p[0]-e.a[0])*dx + (p[1]-e.a[1])*dy) / l2
-			if t <= 0 || t >= 1 {
-				continue
-			}
-			if math.Abs((p[0]-e.a[0])*dy-(p[1]-e.a[1])*dx)/math.Sqrt(l2) < onTol {
-				cuts = append(cuts, cut{t, p})
+		l := math.Sqrt(l2)
+		for cx := at(min(e.a[0], e.b[0]) - onTol); cx <= at(max(e.a[0], e.b[0])+onTol); cx++ {
+			for cy := at(min(e.a[1], e.b[1]) - onTol); cy <= at(max(e.a[1], e.b[1])+onTol); cy++ {
+				for _, p := range grid[cell{cx, cy}] {
+					if p == e.a || p == e.b {
+						continue
+					}
+					t := ((p[0]-e.a[0])*dx + (p[1]-e.a[1])*dy) / l2
+					if t > 0 && t < 1 && math.Abs((p[0]-e.a[0])*dy-(p[1]-e.a[1])*dx)/l < onTol {
+						cuts = append(cuts, cut{t, p})
+					}
+				}
 			}
 		}
 		if len(cuts) == 0 {
@@ -126,6 +135,10 @@ func splitAtJunctions(es []dedge) []dedge {
 	}
 	return out
 }
+
+// junctionCell (m) is the cell of the endpoint grid of splitAtJunctions:
+// about the length of a plot's edge.
+const junctionCell = 20.0
 
 // gapRing is a clockwise ring of left-over segments: a hole in the cover.
 type gapRing struct {
@@ -247,7 +260,7 @@ func crossSheetEdges(works []*sheetWork) []*index.Plot {
 		rest = append(rest, w.rest...)
 		flagged = append(flagged, w.flagged...)
 	}
-	left, doubled := cancel(rest)
+	left, doubled := cancel(splitAtJunctions(rest))
 	flagged = append(flagged, doubled...)
 	for _, e := range left {
 		flagged = append(flagged, e.owner)
