@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	v1.HandleFunc("/plots/{unit}/{sheet}/{plot}", s.handlePlot).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
+	s.auditRoutes(v1)   // issue 18: the cleaning audit (api/audit.go)
 	s.tileRoutes(r)
 	s.webRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -64,6 +64,7 @@ commands:
   ingest    store units, sheets and plots from files, in one transaction
   token     create (prints the secret once), list or revoke API tokens
   validate  check a surveyed extract against a stored plot, offline
+  audit     the cleaning audit: every problem of the spatial data, per commune
 
 Run 'cadastre <command> -h' for the flags of a command.
 `
@@ -88,6 +89,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runToken(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return runValidate(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
