@@ -15,6 +15,9 @@ type Sheet struct {
 	EPSG       int         `json:"epsg"`
 	Frame      orb.Polygon `json:"-"` // plane metres (E, N), the nominal cell
 	SurveyYear int         `json:"survey_year,omitempty"`
+	// Note, when set, is the reason of the version written, in place of
+	// the batch's (see Plot.Note).
+	Note string `json:"-"`
 	Version
 }
 

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"TwoZones", testTwoZones},
 		{"UnitsAndSheets", testUnitsAndSheets},
 		{"ManyPlots", testManyPlots},
+		{"Merge", testMerge}, // issue 18 (merge.go)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
