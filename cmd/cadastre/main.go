@@ -65,6 +65,7 @@ commands:
   token     create (prints the secret once), list or revoke API tokens
   validate  check a surveyed extract against a stored plot, offline
   audit     the cleaning audit: every problem of the spatial data, per commune
+  merge     renumber the units merged into a commune (plan, dry run, --apply)
 
 Run 'cadastre <command> -h' for the flags of a command.
 `
@@ -91,6 +92,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runValidate(ctx, args[1:], stdout, stderr)
 	case "audit":
 		return runAudit(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return runMerge(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
