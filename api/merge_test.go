@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,11 @@ func TestPlotAcrossMerger(t *testing.T) {
 		if got.Sheet == nil || got.Sheet.Unit != cur.Unit || got.Sheet.Number != cur.Sheet {
 			t.Errorf("%s: sheet %+v, want %s", path, got.Sheet, cur.SheetKey())
 		}
+	}
+	// The former sheet 90001/7 is empty now: the audit knows it was
+	// renumbered; 90002/1 has never had a plot.
+	if resp, body := get(t, srv.URL+"/api/v1/audit"); resp.StatusCode != 200 || strings.Contains(string(body), `"unit":"90001"`) || !strings.Contains(string(body), `"kind":"empty_sheet","commune":"90002","unit":"90002","sheet":1`) {
+		t.Errorf("audit after the merger: status %d: %s", resp.StatusCode, body)
 	}
 	if resp, _ := get(t, srv.URL+"/api/v1/plots/90001/7/9"); resp.StatusCode != 404 {
 		t.Errorf("a key never used: status %d, want 404", resp.StatusCode)

@@ -161,6 +161,9 @@ type Lineage interface {
 	Successor(ctx context.Context, k PlotKey) (KeyMapping, error)
 	// Former lists the mappings to the key k (its former identities).
 	Former(ctx context.Context, k PlotKey) ([]KeyMapping, error)
+	// SheetSuccessor returns the mapping from the former sheet k;
+	// KindNotFound when k was never renumbered.
+	SheetSuccessor(ctx context.Context, k SheetKey) (SheetMapping, error)
 }
 
 // LineageTx is implemented by the write transactions of a Lineage store:

@@ -83,6 +83,10 @@ type Input struct {
 	// Retired reports whether a plot number was used and retired (numbers
 	// are never reused, so it is not missing); nil: none are.
 	Retired func(ctx context.Context, k spatial.PlotKey) (bool, error)
+	// Renumbered reports whether a sheet was renumbered by a merger (its
+	// plots live under the new key: empty is history, not a problem);
+	// nil: none was.
+	Renumbered func(ctx context.Context, k spatial.SheetKey) (bool, error)
 }
 
 // sheetWork is one sheet and its plots.
@@ -120,6 +124,9 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 		return nil, err
 	}
 	found = append(found, miss...)
+	if found, err = dropRenumbered(ctx, in, found); err != nil {
+		return nil, err
+	}
 	sortProblems(found)
 	return &Report{Problems: found, Communes: summarise(works, found, communeOf)}, nil
 }
@@ -240,4 +247,25 @@ func summarise(works []*sheetWork, ps []Problem, communeOf map[string]string) []
 	}
 	slices.SortFunc(out, func(a, b Summary) int { return cmp.Compare(a.Commune, b.Commune) })
 	return out
+}
+
+// dropRenumbered leaves out the empty sheets that a merger renumbered.
+func dropRenumbered(ctx context.Context, in Input, ps []Problem) ([]Problem, error) {
+	if in.Renumbered == nil {
+		return ps, nil
+	}
+	out := ps[:0]
+	for _, p := range ps {
+		if p.Kind == EmptySheet {
+			gone, err := in.Renumbered(ctx, spatial.SheetKey{Unit: p.Unit, Number: p.Sheet})
+			if err != nil {
+				return nil, err
+			}
+			if gone {
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }

@@ -190,6 +190,12 @@ func TestEmptySheet(t *testing.T) {
 	if r.Communes[0].Sheets != 2 || r.Communes[0].CleanShare != 1 {
 		t.Errorf("summary: got %+v, want 2 sheets, all plots clean", r.Communes[0])
 	}
+	// A sheet a merger renumbered keeps no plots: that is history.
+	in := Input{Sheets: []*index.Sheet{testSheet(1), testSheet(2)}, Plots: grid3(),
+		Renumbered: func(_ context.Context, k spatial.SheetKey) (bool, error) { return k.Number == 2, nil }}
+	if r := run(t, in); len(r.Problems) != 0 {
+		t.Errorf("renumbered sheet: got%s, want nothing", describe(r))
+	}
 }
 
 func TestMissingNumberRetired(t *testing.T) {

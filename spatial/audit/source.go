@@ -39,6 +39,15 @@ func FromSnapshot(snap *index.Snapshot, units []spatial.AdminUnit, unit string, 
 			}
 			return err == nil, err
 		}
+		if lin, ok := store.(spatial.Lineage); ok {
+			in.Renumbered = func(ctx context.Context, k spatial.SheetKey) (bool, error) {
+				_, err := lin.SheetSuccessor(ctx, k)
+				if spatial.KindOf(err) == spatial.KindNotFound {
+					return false, nil
+				}
+				return err == nil, err
+			}
+		}
 	}
 	return in
 }

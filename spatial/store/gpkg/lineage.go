@@ -90,6 +90,22 @@ func (s *Store) Successor(ctx context.Context, k spatial.PlotKey) (spatial.KeyMa
 	return m, storeError(ctx, err, "gpkg: reading the merger lineage failed")
 }
 
+// SheetSuccessor returns the mapping from the former sheet k.
+func (s *Store) SheetSuccessor(ctx context.Context, k spatial.SheetKey) (spatial.SheetMapping, error) {
+	m := spatial.SheetMapping{From: k}
+	var on string
+	err := s.db.QueryRowContext(ctx, `SELECT to_unit, to_sheet, effective, note FROM sheet_lineage
+		WHERE from_unit = ? AND from_sheet = ?`, k.Unit, k.Number).Scan(&m.To.Unit, &m.To.Number, &on, &m.Note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, spatial.Errorf(spatial.KindNotFound, "sheet %s has no successor", k)
+	}
+	if err != nil {
+		return m, storeError(ctx, err, "gpkg: reading the merger lineage failed")
+	}
+	m.On, err = time.Parse(time.DateOnly, on)
+	return m, err
+}
+
 // Former lists the mappings to the key k.
 func (s *Store) Former(ctx context.Context, k spatial.PlotKey) ([]spatial.KeyMapping, error) {
 	const msg = "gpkg: reading the merger lineage failed"

@@ -69,6 +69,19 @@ func (s *Store) Successor(ctx context.Context, k spatial.PlotKey) (spatial.KeyMa
 	return m, translate(err, "read lineage")
 }
 
+// SheetSuccessor returns the mapping from the former sheet k.
+func (s *Store) SheetSuccessor(ctx context.Context, k spatial.SheetKey) (spatial.SheetMapping, error) {
+	m := spatial.SheetMapping{From: k}
+	var on time.Time
+	err := s.pool.QueryRow(ctx, `SELECT to_unit, to_sheet, effective, note FROM sheet_lineage
+		WHERE from_unit = $1 AND from_sheet = $2`, k.Unit, k.Number).Scan(&m.To.Unit, &m.To.Number, &on, &m.Note)
+	m.On = on.UTC()
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, spatial.Errorf(spatial.KindNotFound, "sheet %s has no successor", k)
+	}
+	return m, translate(err, "read lineage")
+}
+
 // Former lists the mappings to the key k.
 func (s *Store) Former(ctx context.Context, k spatial.PlotKey) ([]spatial.KeyMapping, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+lineageColumns+` FROM plot_lineage

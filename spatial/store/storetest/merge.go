@@ -78,6 +78,12 @@ func testMerge(t *testing.T, s spatial.Store) {
 	if f, err := lin.Former(ctx(t), cur); err != nil || len(f) != 1 || f[0].From != old {
 		t.Errorf("Former(%s) = %+v, %v; want [%s]", cur, f, err, old)
 	}
+	if sm, err := lin.SheetSuccessor(ctx(t), spatial.SheetKey{Unit: UnitA, Number: 7}); err != nil || sm.To != cur.SheetKey() || !strings.HasPrefix(sm.Note, "Trước ngày") {
+		t.Errorf("SheetSuccessor(90001/7) = %+v, %v; want 90002/3 with its note", sm, err)
+	}
+	if _, err := lin.SheetSuccessor(ctx(t), spatial.SheetKey{Unit: UnitB, Number: 1}); spatial.KindOf(err) != spatial.KindNotFound {
+		t.Errorf("SheetSuccessor(90002/1): %v, want not found", err)
+	}
 	// Again: sheet 90001/7 is still there (sheets are never retired), so
 	// the plan makes 90002/4, whose lineage collides with the first one.
 	again, err := spatial.PlanMergeIn(ctx(t), s, spatial.SchemeContinue, UnitB, time.Time{})
