@@ -8,17 +8,51 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"cadastre/spatial/audit"
 	"cadastre/spatial/index"
+	"cadastre/spatial/store/gpkg"
 )
+
+// auditLayers groups the problems by zone into GeoPackage layers
+// (problems_<epsg>, plane coordinates: what QGIS opens).
+func auditLayers(rep *audit.Report) []gpkg.ExportLayer {
+	cols := []gpkg.ExportColumn{{Name: "kind", Type: "TEXT"}, {Name: "commune", Type: "TEXT"}, {Name: "unit", Type: "TEXT"},
+		{Name: "sheet", Type: "INTEGER"}, {Name: "plot", Type: "INTEGER"}, {Name: "measure", Type: "REAL"},
+		{Name: "measure_unit", Type: "TEXT"}, {Name: "others", Type: "TEXT"}, {Name: "detail", Type: "TEXT"}}
+	byZone := map[int]*gpkg.ExportLayer{}
+	var layers []*gpkg.ExportLayer
+	for _, p := range rep.Problems {
+		if p.EPSG == 0 {
+			continue // no zone known (a sheet of a plot whose sheet is missing): in the CSV only
+		}
+		l := byZone[p.EPSG]
+		if l == nil {
+			l = &gpkg.ExportLayer{Name: fmt.Sprintf("problems_%d", p.EPSG), Description: "cleaning audit problems (issue 18)", EPSG: p.EPSG, Columns: cols}
+			byZone[p.EPSG] = l
+			layers = append(layers, l)
+		}
+		others := make([]string, len(p.Others))
+		for i, k := range p.Others {
+			others[i] = k.String()
+		}
+		l.Rows = append(l.Rows, gpkg.ExportRow{Geometry: p.Geometry, Values: []any{string(p.Kind), p.Commune, p.Unit, p.Sheet, p.Plot,
+			p.Measure, p.MeasureUnit, strings.Join(others, " "), p.Detail}})
+	}
+	out := make([]gpkg.ExportLayer, len(layers))
+	for i, l := range layers {
+		out[i] = *l
+	}
+	return out
+}
 
 // runAudit handles `cadastre audit [--unit CODE] [--out DIR]`: the
 // cleaning audit of issue 18 on the read model built from the store. It
 // prints the counts per commune; with --out it writes problems.csv
-// (UTF-8 with BOM), problems.geojson (WGS 84, QGIS opens it) and
-// communes.csv there. Exit status 0 even when problems are found: they
+// (UTF-8 with BOM), problems.geojson (WGS 84), problems.gpkg (one layer a
+// zone, plane coordinates; QGIS opens both) and communes.csv there. Exit status 0 even when problems are found: they
 // are the report, not a failure of the command.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
@@ -71,6 +105,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *out != "" {
 		if err := writeAuditFiles(*out, rep); err != nil {
 			return err
+		}
+		if err := gpkg.Export(ctx, filepath.Join(*out, "problems.gpkg"), auditLayers(rep)); err != nil {
+			return fmt.Errorf("write problems.gpkg: %w", err)
 		}
 	}
 	return printAuditSummary(stdout, rep)

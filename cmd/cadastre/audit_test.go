@@ -44,7 +44,7 @@ func TestAuditCommand(t *testing.T) {
 			t.Errorf("problems.csv lacks %q:\n%s", want, csv)
 		}
 	}
-	for _, f := range []string{"problems.geojson", "communes.csv"} {
+	for _, f := range []string{"problems.geojson", "communes.csv", "problems.gpkg"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
