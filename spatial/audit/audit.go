@@ -124,9 +124,11 @@ func Run(ctx context.Context, in Input, o Options) (*Report, error) {
 		return nil, err
 	}
 	found = append(found, miss...)
-	if found, err = dropRenumbered(ctx, in, found); err != nil {
+	renumbered := map[spatial.SheetKey]bool{}
+	if found, err = dropRenumbered(ctx, in, found, renumbered); err != nil {
 		return nil, err
 	}
+	works = slices.DeleteFunc(works, func(w *sheetWork) bool { return renumbered[w.key] })
 	sortProblems(found)
 	return &Report{Problems: found, Communes: summarise(works, found, communeOf)}, nil
 }
@@ -249,19 +251,22 @@ func summarise(works []*sheetWork, ps []Problem, communeOf map[string]string) []
 	return out
 }
 
-// dropRenumbered leaves out the empty sheets that a merger renumbered.
-func dropRenumbered(ctx context.Context, in Input, ps []Problem) ([]Problem, error) {
+// dropRenumbered leaves out the empty sheets that a merger renumbered, and
+// notes them in gone (they are not the commune's sheets any more).
+func dropRenumbered(ctx context.Context, in Input, ps []Problem, gone map[spatial.SheetKey]bool) ([]Problem, error) {
 	if in.Renumbered == nil {
 		return ps, nil
 	}
 	out := ps[:0]
 	for _, p := range ps {
 		if p.Kind == EmptySheet {
-			gone, err := in.Renumbered(ctx, spatial.SheetKey{Unit: p.Unit, Number: p.Sheet})
+			k := spatial.SheetKey{Unit: p.Unit, Number: p.Sheet}
+			renumbered, err := in.Renumbered(ctx, k)
 			if err != nil {
 				return nil, err
 			}
-			if gone {
+			if renumbered {
+				gone[k] = true
 				continue
 			}
 		}

@@ -193,8 +193,8 @@ func TestEmptySheet(t *testing.T) {
 	// A sheet a merger renumbered keeps no plots: that is history.
 	in := Input{Sheets: []*index.Sheet{testSheet(1), testSheet(2)}, Plots: grid3(),
 		Renumbered: func(_ context.Context, k spatial.SheetKey) (bool, error) { return k.Number == 2, nil }}
-	if r := run(t, in); len(r.Problems) != 0 {
-		t.Errorf("renumbered sheet: got%s, want nothing", describe(r))
+	if r := run(t, in); len(r.Problems) != 0 || r.Communes[0].Sheets != 1 {
+		t.Errorf("renumbered sheet: got%s and %d sheets, want nothing and 1 sheet", describe(r), r.Communes[0].Sheets)
 	}
 }
 
