@@ -115,12 +115,32 @@ func (s *Server) progress(ctx context.Context, units []spatial.AdminUnit, unit s
 	snap := s.index.Snapshot()
 	in := audit.FromSnapshot(snap, units, unit, nil)
 	hist := make([]*spatial.PlotHistory, 0, len(in.Plots))
+	lin, _ := s.store.(spatial.Lineage)
 	for _, p := range in.Plots {
 		h, err := s.store.Plot(ctx, p.Key)
 		if err != nil {
 			return nil, err
 		}
 		hist = append(hist, h)
+		if lin == nil {
+			continue
+		}
+		// A plot renumbered by a merger has its earlier versions under
+		// its former key: the campaign's progress began before it.
+		former, err := lin.Former(ctx, p.Key)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range former {
+			if m.From == p.Key {
+				continue
+			}
+			fh, err := s.store.Plot(ctx, m.From)
+			if err != nil {
+				return nil, err
+			}
+			hist = append(hist, fh)
+		}
 	}
 	o, err := audit.DefaultOptions()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"cadastre/api"
 	"cadastre/spatial"
+	"cadastre/spatial/audit"
 	"cadastre/spatial/index"
 	"cadastre/spatial/store/gpkg"
 	"cadastre/spatial/store/storetest"
@@ -31,7 +32,7 @@ func TestPlotAcrossMerger(t *testing.T) {
 	sa := storetest.SheetAt(t, storetest.UnitA, 7, storetest.ZoneA, 601234, 1191876)
 	sb := storetest.SheetAt(t, storetest.UnitB, 1, storetest.ZoneA, 602234, 1191876)
 	p1 := storetest.Square(storetest.UnitA, 7, 1, storetest.ZoneA, sa.Frame.Bound().Min[0]+5, sa.Frame.Bound().Min[1]+5, 20)
-	if _, err := st.Write(ctx, &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sa, sb}, Plots: []*spatial.Plot{p1}, Change: spatial.Change{By: "t", Reason: "t"}}); err != nil {
+	if _, err := st.Write(ctx, &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sa, sb}, Plots: []*spatial.Plot{p1}, Change: spatial.Change{By: "t", Reason: "t", At: time.Date(2025, 1, 2, 8, 0, 0, 0, time.UTC)}}); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := spatial.PlanMergeIn(ctx, st, spatial.SchemeContinue, storetest.UnitB, time.Time{})
@@ -72,6 +73,13 @@ func TestPlotAcrossMerger(t *testing.T) {
 	// renumbered; 90002/1 has never had a plot.
 	if resp, body := get(t, srv.URL+"/api/v1/audit"); resp.StatusCode != 200 || strings.Contains(string(body), `"unit":"90001"`) || !strings.Contains(string(body), `"kind":"empty_sheet","commune":"90002","unit":"90002","sheet":1`) {
 		t.Errorf("audit after the merger: status %d: %s", resp.StatusCode, body)
+	}
+	// The progress begins with the former key's history (loaded 2025-01-02).
+	resp, body := get(t, srv.URL+"/api/v1/audit/progress?unit=90002")
+	var prog api.ProgressResponse
+	if err := json.Unmarshal(body, &prog); err != nil || resp.StatusCode != 200 || len(prog.Points) != 2 ||
+		prog.Points[0] != (audit.Point{Day: "2025-01-02", Plots: 1, CleanPlots: 1, CleanShare: 1}) || prog.Points[1].Plots != 1 {
+		t.Errorf("progress after the merger: status %d %+v, want 2025-01-02 and today, one plot each", resp.StatusCode, prog.Points)
 	}
 	if resp, _ := get(t, srv.URL+"/api/v1/plots/90001/7/9"); resp.StatusCode != 404 {
 		t.Errorf("a key never used: status %d, want 404", resp.StatusCode)
