@@ -50,6 +50,9 @@ func CustomZone(code int, centralMeridian float64, provinces []string, source st
 		custom: &projText{EPSG: code, Name: name, WKT1: wkt, Proj4: proj4}}, nil
 }
 
+// Custom reports whether the zone has no EPSG code (CustomZone).
+func (z Zone) Custom() bool { return z.custom != nil }
+
 // parseCustomZones reads custom_zones.csv ('#' lines are comments).
 func parseCustomZones(data []byte) ([]Zone, error) {
 	var body bytes.Buffer

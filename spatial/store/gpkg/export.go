@@ -94,7 +94,7 @@ func exportLayer(ctx context.Context, tx *sql.Tx, l ExportLayer) error {
 	if !ok {
 		return fmt.Errorf("EPSG:%d is not a VN-2000 TM-3 zone", l.EPSG)
 	}
-	if err := insertSRS(ctx, tx, zone.Name(), l.EPSG, "EPSG", l.EPSG, zone.WKT(), "VN-2000 TM-3 plane of the exported features"); err != nil {
+	if err := insertSRS(ctx, tx, zone.Name(), l.EPSG, srsOrganization(zone), l.EPSG, zone.WKT(), "VN-2000 TM-3 plane of the exported features"); err != nil {
 		return err
 	}
 	cols := make([]string, len(l.Columns))
@@ -140,4 +140,13 @@ func exportLayer(ctx context.Context, tx *sql.Tx, l ExportLayer) error {
 		return err
 	}
 	return nil
+}
+
+// srsOrganization names who defines a zone's code: EPSG, or this service
+// for a custom zone with no EPSG code (spatial/crs/custom_zones.csv).
+func srsOrganization(z crs.Zone) string {
+	if z.Custom() {
+		return "CADASTRE"
+	}
+	return "EPSG"
 }
