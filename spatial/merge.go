@@ -48,6 +48,8 @@ type MergePlan struct {
 	Sheets  []SheetMapping `json:"sheets"`
 	Plots   []KeyMapping   `json:"plots"`
 	Batch   *Batch         `json:"-"`
+
+	current AdminUnit // the commune, for the notes
 }
 
 // PlanMerge plans the merger of the units whose successor is commune,
@@ -59,9 +61,12 @@ func PlanMerge(scheme, commune string, on time.Time, units []AdminUnit, sheets [
 		return nil, Errorf(KindInvalid, "renumbering scheme %q: want %s or %s", scheme, SchemeKeep, SchemeContinue)
 	}
 	var former []AdminUnit
+	var current AdminUnit
 	found := false
 	for _, u := range units {
-		found = found || (u.Code == commune && u.Current())
+		if u.Code == commune && u.Current() {
+			found, current = true, u
+		}
 		if u.Successor == commune {
 			former = append(former, u)
 			if on.IsZero() {
@@ -78,7 +83,7 @@ func PlanMerge(scheme, commune string, on time.Time, units []AdminUnit, sheets [
 		return nil, Errorf(KindInvalid, "commune %s: the merger date is unknown (give one)", commune)
 	}
 	slices.SortFunc(former, func(a, b AdminUnit) int { return cmp.Compare(a.Code, b.Code) })
-	plan := &MergePlan{Commune: commune, Scheme: scheme, On: on, Batch: &Batch{}}
+	plan := &MergePlan{Commune: commune, Scheme: scheme, On: on, Batch: &Batch{}, current: current}
 	next := 0
 	for _, s := range sheets {
 		if s.Key.Unit == commune {
@@ -125,7 +130,7 @@ func (m *MergePlan) addSheet(s *Sheet, to SheetKey, u AdminUnit, plots []*Plot) 
 		k := PlotKey{Unit: to.Unit, Sheet: to.Number, Plot: p.Key.Plot}
 		note := fmt.Sprintf("Trước ngày %s là thửa đất số %d tờ bản đồ số %d %s", d, p.Key.Plot, s.Key.Number, unitName(u))
 		if k == p.Key {
-			note = fmt.Sprintf("Từ ngày %s thuộc %s; giữ số tờ bản đồ số %d %s", d, m.Commune, s.Key.Number, unitName(u))
+			note = fmt.Sprintf("Từ ngày %s thuộc %s; giữ số tờ bản đồ số %d %s", d, unitName(m.current), s.Key.Number, unitName(u))
 		}
 		m.Plots = append(m.Plots, KeyMapping{From: p.Key, To: k, On: m.On, Note: note})
 		if k == p.Key && p.Commune == m.Commune {

@@ -97,3 +97,37 @@ func testMerge(t *testing.T, s spatial.Store) {
 		t.Errorf("after the failed merge: sheet 90002/4: %v, want not found (rolled back)", err)
 	}
 }
+
+// testMergeKeep keeps the former numbers (today's model): plots still
+// naming their former commune get a new version under the same key with
+// the current commune and the note; every key maps to itself.
+func testMergeKeep(t *testing.T, s spatial.Store) {
+	w := s.(spatial.Writer)
+	lin := s.(spatial.Lineage)
+	b := baseBatch(t)
+	b.Plots[0].Commune = UnitA // not yet moved to the commune it merged into
+	mustWrite(t, s, b)
+	plan, err := spatial.PlanMergeIn(ctx(t), s, spatial.SchemeKeep, UnitB, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := spatial.ApplyMerge(ctx(t), w, plan, spatial.Change{By: "merge-test", Reason: "2025 merger (keep)"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 1 || res.Inserted != 0 || res.Retired != 0 || len(plan.Sheets) != 0 {
+		t.Errorf("keep: result %+v, %d sheet mappings; want 1 changed, nothing else", res, len(plan.Sheets))
+	}
+	k := b.Plots[0].Key
+	h, err := s.Plot(ctx(t), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "Từ ngày 01/07/2025 thuộc xã Thử Nghiệm B; giữ số tờ bản đồ số 7 xã Thử Nghiệm A"
+	if len(h.Versions) != 2 || h.Current.Commune != UnitB || h.Current.Reason != want {
+		t.Errorf("kept plot: %d versions, commune %s, reason %q; want 2, %s, %q", len(h.Versions), h.Current.Commune, h.Current.Reason, UnitB, want)
+	}
+	if m, err := lin.Successor(ctx(t), k); err != nil || m.To != k {
+		t.Errorf("Successor(%s) = %+v, %v; want itself", k, m, err)
+	}
+}

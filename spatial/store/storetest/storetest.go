@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"UnitsAndSheets", testUnitsAndSheets},
 		{"ManyPlots", testManyPlots},
 		{"Merge", testMerge}, // issue 18 (merge.go)
+		{"MergeKeep", testMergeKeep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
