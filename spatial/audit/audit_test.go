@@ -207,6 +207,16 @@ func TestMissingNumberRetired(t *testing.T) {
 	}
 }
 
+// TestMissingNumberRun: a number far beyond the others (a typo) gives one
+// problem for the run, not one per number.
+func TestMissingNumberRun(t *testing.T) {
+	ps := append(grid3(), plot(1, 90001, rect(e0+40, n0, e0+50, n0+10)))
+	r := run(t, Input{Sheets: []*index.Sheet{testSheet(1)}, Plots: ps})
+	if len(r.Problems) != 1 || r.Problems[0].Kind != MissingNumber || r.Problems[0].Plot != 10 || r.Problems[0].Measure != 89991 {
+		t.Fatalf("got%s, want one missing run 10..90000 of 89991 numbers", describe(r))
+	}
+}
+
 func TestOverlapReportedOnce(t *testing.T) {
 	ps := grid3()
 	ps = append(ps, plot(1, 10, ps[4].Geometry.Clone())) // plot 5 digitised twice
