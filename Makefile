@@ -5,7 +5,7 @@ GOFLAGS ?=
 TESTFLAGS ?=
 BENCHTIME ?= 1x
 
-.PHONY: run test tiletest webdeps bench bench-full lint build clean sample
+.PHONY: run test tiletest webdeps bench bench-full lint build clean sample fuzz
 
 run: webdeps ## the service on ./data/cadastre.gpkg with the sample commune, on http://127.0.0.1:8080
 	$(GO) run ./cmd/cadastre serve
@@ -47,6 +47,21 @@ bench-full: ## the comparisons against PostGIS and GDAL on generated data (PLOTS
 	$(GO) run ./cmd/cadbench lookup --plots $(PLOTS)
 	$(GO) run ./cmd/tilebench -plots $(PLOTS)
 	$(GO) run ./cmd/extractbench -plots $(PLOTS) -per-class 2000
+
+# Every native Go fuzz target of the repository (func FuzzX(f *testing.F)
+# in a _test.go file), found by name so that a parser's new target runs
+# without being listed here; each for FUZZTIME, one after the other (go
+# test -fuzz takes one target per package and run). CI runs each for 20 s.
+FUZZTIME ?= 60s
+fuzz: ## fuzz each target for FUZZTIME (default 60s); a failing input lands in the package's testdata/fuzz
+	@set -e; found=0; \
+	for f in $$(git ls-files '*_test.go'); do \
+		for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(f \*testing\.F).*/\1/p' $$f); do \
+			found=$$((found+1)); echo "--- fuzz $$fn in ./$$(dirname $$f) for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) ./$$(dirname $$f); \
+		done; \
+	done; \
+	echo "--- $$found fuzz targets ran for $(FUZZTIME) each"; [ $$found -gt 0 ]
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

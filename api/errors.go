@@ -30,6 +30,9 @@ type Problem struct {
 	Detail   string            `json:"detail,omitempty"`
 	Instance string            `json:"instance,omitempty"`
 	Errors   []spatial.Problem `json:"errors,omitempty"`
+	// Report is the whole report of a refused ingest: the problems
+	// counted by kind, and the warnings (issue 13).
+	Report any `json:"report,omitempty"`
 }
 
 // problemType is the stable type URI of a kind.
@@ -45,11 +48,22 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 // writeErrorStatus is writeError with the status of the kind replaced
 // (e.g. 422 for input that parsed but breaks the land rules); 0 keeps it.
 func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, status int) {
+	var tm *tooManyError
+	if errors.As(err, &tm) {
+		writeTooMany(w, r, tm)
+		return
+	}
+	writeProblem(w, r, log, err, status, nil)
+}
+
+// writeProblem is writeErrorStatus with an extension member (report).
+func writeProblem(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, status int, report any) {
 	kind := spatial.KindOf(err)
 	if status == 0 {
 		status = statusOf[kind]
 	}
-	if errors.Is(err, errTooLarge) {
+	var mbe *http.MaxBytesError
+	if errors.Is(err, errTooLarge) || errors.As(err, &mbe) {
 		status = http.StatusRequestEntityTooLarge
 	}
 	p := Problem{Type: problemType(kind), Title: http.StatusText(status), Status: status, Instance: r.URL.Path}
@@ -63,6 +77,7 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 		}
 		p.Detail = de.Message
 		p.Errors = de.Problems
+		p.Report = report
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -77,4 +92,15 @@ func writeErrorStatus(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v) // the client may have gone; nothing to do then
+}
+
+// writeTooMany answers 429 with Retry-After (RFC 6585 section 4).
+func writeTooMany(w http.ResponseWriter, r *http.Request, e *tooManyError) {
+	p := Problem{Type: "urn:cadastre:problem:too_many_requests", Title: http.StatusText(http.StatusTooManyRequests),
+		Status: http.StatusTooManyRequests, Detail: e.msg, Instance: r.URL.Path}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Retry-After", e.retryAfterSeconds())
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p) // the client may have gone; nothing to do then
 }

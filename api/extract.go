@@ -17,10 +17,6 @@ import (
 	"cadastre/spatial/grid"
 )
 
-// maxExtractBytes limits an extract submission: a boundary of a few
-// hundred points is a few kilobytes.
-const maxExtractBytes = 4 << 20
-
 // extractRoutes registers the extract endpoints (issue 6).
 func (s *Server) extractRoutes(v1 *mux.Router) {
 	v1.HandleFunc("/extracts", s.handleSubmitExtract).Methods(http.MethodPost)
@@ -64,6 +60,10 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := s.chargeExtract(r, tok, int64(len(raw))); err != nil { // issue 15: a daily quota per token
+		writeError(w, r, s.log, err)
+		return
+	}
 	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: "token:" + tok.Name, Submission: raw}
 	if err := es.CreateExtract(r.Context(), rec); err != nil {
 		writeError(w, r, s.log, err)
@@ -93,12 +93,12 @@ func unprocessableIf(b bool) int {
 // keep.
 func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, extract.Settings, error) {
 	var q extract.Request
-	body := http.MaxBytesReader(nil, r.Body, maxExtractBytes)
+	// The route's limit (api/middleware.go, --max-extract-bytes) is on r.Body.
 	var raw json.RawMessage
-	if err := json.NewDecoder(body).Decode(&raw); err != nil {
+	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", maxExtractBytes), Err: errTooLarge}
+			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
 		}
 		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}
@@ -198,7 +198,11 @@ func (s *Server) loadExtract(r *http.Request) (*extract.Record, error) {
 	if err != nil {
 		return nil, spatial.Errorf(spatial.KindNotFound, "no extract %q", mux.Vars(r)["id"])
 	}
-	return es.Extract(r.Context(), id)
+	rec, err := es.Extract(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return rec, s.canReadExtract(r, rec) // issue 15: Access.Extracts
 }
 
 // handleExtractSVG answers GET /api/v1/extracts/{id}/report.svg: the
@@ -244,6 +248,10 @@ func (s *Server) drawing(r *http.Request) (extract.Drawing, error) {
 type DecisionRequest struct {
 	Accept *bool  `json:"accept"`
 	Reason string `json:"reason"`
+	// AllowOverlaps accepts a boundary that overlaps stored neighbours
+	// (refused with 409 otherwise); it needs a reason, recorded in the
+	// plot's new version.
+	AllowOverlaps bool `json:"allow_overlaps"`
 }
 
 // handleDecideExtract answers POST /api/v1/extracts/{id}/decision (role
@@ -266,12 +274,16 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "reason", Reason: "a rejection needs a reason"}}))
 		return
 	}
+	if err := checkAllowOverlaps(q); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	rec, err := s.loadExtract(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
-	d := &extract.Decision{Accept: *q.Accept, Reason: q.Reason, By: "token:" + tok.Name}
+	d := &extract.Decision{Accept: *q.Accept, Reason: q.Reason, By: "token:" + tok.Name, AllowOverlaps: q.AllowOverlaps}
 	if err := s.decide(r, rec, d); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -286,9 +298,14 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 // decodeDecision reads a decision body strictly: unknown fields, a
 // missing "accept" and NUL characters are refused.
 func decodeDecision(r *http.Request) (*DecisionRequest, error) {
-	raw, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, 1<<20))
+	// The route's limit (api/middleware.go, --max-decision-bytes) is
+	// already on r.Body: exceeding it is a 413.
+	raw, err := io.ReadAll(r.Body)
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return nil, err
+	}
 	if err != nil {
-		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable or larger than 1 MiB"}})
+		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable"}})
 	}
 	if err := extract.CheckText(raw); err != nil {
 		return nil, errors.Join(errNUL, err)
@@ -377,6 +394,9 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	np.Geometry, np.Version = rep.Measured, spatial.Version{}
 	np.Normalize()
 	reason := fmt.Sprintf("extract %d accepted", rec.ID)
+	if d.AllowOverlaps {
+		reason += " allowing overlaps with its neighbours"
+	}
 	if d.Reason != "" {
 		reason += ": " + d.Reason
 	}
@@ -388,6 +408,9 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	}
 	res, err := writePlot(r, wr, spatial.Change{By: d.By, Reason: reason, Source: fmt.Sprintf("extract %d", rec.ID)}, &np,
 		func(tx spatial.Tx) error {
+			if err := acceptOverlaps(r.Context(), tx, rec.Plot, d); err != nil {
+				return err
+			}
 			if txd == nil {
 				return nil
 			}

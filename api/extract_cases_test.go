@@ -41,7 +41,7 @@ func (env *extractEnv) outcome(t *testing.T, req map[string]any) extracttest.Out
 	code, body, loc := env.postLoc(t, "/api/v1/extracts", env.surveyor, req)
 	if code != http.StatusCreated {
 		if loc != "" {
-			resp, got := get(t, env.srv.URL+loc)
+			resp, got := fetch(t, http.MethodGet, env.srv.URL+loc, "Authorization", "Bearer "+env.surveyor)
 			var rec extract.Record
 			if resp.StatusCode != http.StatusOK || json.Unmarshal(got, &rec) != nil || rec.Status != extract.StatusRefused || !strings.Contains(string(rec.Report), "problems") {
 				t.Errorf("extract %s after a %d: got %d %s, want it refused with its problems", loc, code, resp.StatusCode, got)
@@ -113,7 +113,7 @@ func TestExtractInputRefused(t *testing.T) {
 					t.Errorf("decision %s: got %d %s, want 4xx naming %s", c.body, code, body, c.want)
 				}
 			}
-			if _, got := get(t, env.srv.URL+fmt.Sprintf("/api/v1/extracts/%d", rec.ID)); !strings.Contains(string(got), `"status":"validated"`) || !strings.Contains(string(got), `"decisions":[]`) {
+			if _, got := fetch(t, http.MethodGet, env.srv.URL+fmt.Sprintf("/api/v1/extracts/%d", rec.ID), "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(got), `"status":"validated"`) || !strings.Contains(string(got), `"decisions":[]`) {
 				t.Errorf("after refused decisions: %s, want validated with no decision", got)
 			}
 
@@ -136,7 +136,7 @@ func TestExtractInputRefused(t *testing.T) {
 					t.Errorf("%s: got %d %s, want 422 with %q", c.name, code, body, c.want)
 				}
 				if loc != "" {
-					if _, got := get(t, env.srv.URL+loc); !strings.Contains(string(got), `"status":"refused"`) {
+					if _, got := fetch(t, http.MethodGet, env.srv.URL+loc, "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(got), `"status":"refused"`) {
 						t.Errorf("%s: extract %s is not refused: %.300s", c.name, loc, got)
 					}
 				}

@@ -178,11 +178,12 @@ func extractEndToEnd(t *testing.T, env *extractEnv) {
 	if rec.Status != extract.StatusValidated || rep.Verdict != extract.BoundaryChanged || len(rep.Gaps) != 1 || rep.Gaps[0].Key.Plot != 2 {
 		t.Fatalf("report: got %s %s gaps %v, want validated boundary_changed with a gap against plot 2 (%q)", rec.Status, rep.Verdict, rep.Gaps, rep.Reasons)
 	}
-	resp, body := get(t, fmt.Sprintf("%s/api/v1/extracts/%d", env.srv.URL, rec.ID))
+	auth := []string{"Authorization", "Bearer " + env.surveyor} // the submitter reads it (issue 15)
+	resp, body := fetch(t, http.MethodGet, fmt.Sprintf("%s/api/v1/extracts/%d", env.srv.URL, rec.ID), auth...)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"boundary_changed"`) {
 		t.Fatalf("GET extract: %d %s", resp.StatusCode, body)
 	}
-	resp, body = get(t, fmt.Sprintf("%s/api/v1/extracts/%d/report.svg", env.srv.URL, rec.ID))
+	resp, body = fetch(t, http.MethodGet, fmt.Sprintf("%s/api/v1/extracts/%d/report.svg", env.srv.URL, rec.ID), auth...)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(string(body), `class="neighbour"`) {
 		t.Fatalf("report.svg: %d %s %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}

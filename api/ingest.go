@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -28,7 +25,7 @@ type IngestResponse struct {
 
 // handleIngest answers POST /api/v1/ingest (role admin). The body is one
 // file (GeoJSON, coordinate table or units JSON, `format=`); it is spooled
-// to a temporary file while its checksum is computed, so neither a 1 GB
+// to a file of the spool directory (api/spool.go) while its checksum is computed, so neither a 1 GB
 // upload nor a slow client is held in memory or inside a database
 // transaction; then it is ingested in one transaction.
 func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
@@ -37,21 +34,30 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if err := ingestTextProblems(r); err != nil {
+		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		return
+	}
 	set, inputName, format, err := parseIngestQuery(r)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
+	set.Decode.Limits = s.ingestLimits
 	spool, sum, n, err := s.spool(r)
 	if err != nil {
-		writeError(w, r, s.log, err)
+		writeErrorStatus(w, r, s.log, err, spoolStatus(err))
 		return
 	}
-	defer os.Remove(spool.Name())
+	defer s.removeSpool(spool)
 	defer spool.Close()
 	rep, err := s.ingestSpooled(r, tok, spool, sum, inputName, format, set)
 	if spatial.KindOf(err) == spatial.KindInvalid {
-		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
+		var report any
+		if rep != nil {
+			report = rep
+		}
+		writeProblem(w, r, s.log, err, http.StatusUnprocessableEntity, report)
 		return
 	}
 	if err != nil {
@@ -83,32 +89,23 @@ func (s *Server) ingestSpooled(r *http.Request, tok *spatial.Token, f *os.File, 
 	return rep, nil
 }
 
-// spool copies the body to a temporary file, enforcing the size limit.
-func (s *Server) spool(r *http.Request) (*os.File, string, int64, error) {
-	f, err := os.CreateTemp("", "cadastre-ingest-*")
-	if err != nil {
-		return nil, "", 0, err
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), http.MaxBytesReader(nil, r.Body, s.maxIngest))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, "", 0, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("upload larger than the limit of %d bytes", s.maxIngest), Err: errTooLarge}
-	}
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, "", 0, spatial.Wrap(spatial.KindInvalid, err, "could not read the request body")
-	}
-	return f, hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
 var errTooLarge = errors.New("request body too large")
+
+// ingestTextProblems refuses query texts that would be stored (the file
+// name in the version's source, the reason) when they are not valid UTF-8
+// or hold a NUL (spatial.TextProblem): percent-decoding lets a client send
+// any byte. Both stores would refuse them too (Change.Check); this names
+// the parameter before the upload is spooled.
+func ingestTextProblems(r *http.Request) error {
+	var q queryProblems
+	v := r.URL.Query()
+	for _, name := range []string{"name", "reason", "format", "crs"} {
+		if why := spatial.TextProblem(v.Get(name)); why != "" {
+			q.add(name, "%s", why)
+		}
+	}
+	return q.err()
+}
 
 func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, error) {
 	var q queryProblems
@@ -136,6 +133,13 @@ func parseIngestQuery(r *http.Request) (ingest.Settings, string, ingest.Format, 
 	set.AllowOverlaps = q.bool(v.Get("allow_overlaps"), "allow_overlaps")
 	set.RetireMissing = q.bool(v.Get("retire_missing"), "retire_missing")
 	set.DryRun = q.bool(v.Get("dry_run"), "dry_run")
+	if mp := v.Get("max_problems"); mp != "" {
+		n, err := strconv.Atoi(mp)
+		if err != nil || n <= 0 {
+			q.add("max_problems", "%q is not a positive whole number", mp)
+		}
+		set.MaxProblems = n
+	}
 	return set, name, format, q.err()
 }
 

@@ -40,13 +40,14 @@ type LookupSheet struct {
 	GridNumber string            `json:"grid_number"`
 	Scale      int               `json:"scale"`
 	ZoneEPSG   int32             `json:"epsg"`
+	OffGrid    bool              `json:"off_grid"` // not a cell of the Circular 25 grid
 	Geometry   *geojson.Geometry `json:"geometry,omitempty"`
 }
 
 // lookupSheet is a sheet of the read model as the API answers it, without
 // its frame.
 func lookupSheet(sh *index.Sheet) *LookupSheet {
-	return &LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber, Scale: int(sh.Scale), ZoneEPSG: sh.EPSG}
+	return &LookupSheet{Unit: sh.Key.Unit, Number: sh.Key.Number, GridNumber: sh.GridNumber, Scale: int(sh.Scale), ZoneEPSG: sh.EPSG, OffGrid: sh.OffGrid}
 }
 
 // outCRS is the CRS answers are drawn in: WGS 84 or a VN-2000 zone.
@@ -262,7 +263,7 @@ func (s *Server) handleSheetsAt(w http.ResponseWriter, r *http.Request) {
 	resp := SheetsAtResponse{Sheets: []LookupSheet{}}
 	s.index.Snapshot().SheetsAt(pt, func(sh *index.Sheet) bool {
 		ls := lookupSheet(sh)
-		ls.Geometry = out.geometry(orb.MultiPolygon{sh.Frame}, sh.EPSG)
+		ls.Geometry = out.geometry(sh.Frame, sh.EPSG)
 		resp.Sheets = append(resp.Sheets, *ls)
 		return true
 	})

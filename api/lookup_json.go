@@ -145,6 +145,8 @@ func appendLookupPlot(b []byte, o outCRS, p *index.Plot, onBoundary bool, dist *
 		b = strconv.AppendInt(b, int64(sh.Scale), 10)
 		b = append(b, `,"epsg":`...)
 		b = strconv.AppendInt(b, int64(sh.EPSG), 10)
+		b = append(b, `,"off_grid":`...)
+		b = strconv.AppendBool(b, sh.OffGrid)
 		b = append(b, '}')
 	}
 	b = append(b, `,"crs":"EPSG:`...) // o.name()

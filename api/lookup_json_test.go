@@ -277,7 +277,7 @@ func TestPlotsAtRouteSkipsNothing(t *testing.T) {
 	}{
 		{http.MethodGet, "/api/v1/plots/at?x=1", http.StatusBadRequest},
 		{http.MethodHead, "/api/v1/plots/at?lon=106&lat=10", http.StatusServiceUnavailable},
-		{http.MethodPost, "/api/v1/plots/at?lon=106&lat=10", http.StatusNotFound}, // the router's answer
+		{http.MethodPost, "/api/v1/plots/at?lon=106&lat=10", http.StatusMethodNotAllowed}, // the router's answer (issue 15: was 404)
 		{http.MethodGet, "/api/v1//plots/at?lon=106&lat=10", http.StatusMovedPermanently},
 		{http.MethodGet, "/api/v1/plots/at/?lon=106&lat=10", http.StatusNotFound},
 	} {

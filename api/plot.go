@@ -107,6 +107,11 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	history, err := s.mayReadHistory(r)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	h, ids, err := s.plotAcrossMergers(r.Context(), key)
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -125,6 +130,14 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		out.Versions = append(out.Versions, pv)
+	}
+	if !history {
+		// Who changed the plot, and from which file, is for token holders
+		// (Access.History): names of officers, surveyors' tokens.
+		out.ChangedBy, out.Source = "", ""
+		for i := range out.Versions {
+			out.Versions[i].ChangedBy, out.Versions[i].Source = "", ""
+		}
 	}
 	writeJSON(w, out)
 }

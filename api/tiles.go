@@ -48,12 +48,24 @@ func (s *Server) tileRoutes(r *mux.Router) {
 		return
 	}
 	get := []string{http.MethodGet, http.MethodHead, http.MethodOptions}
-	r.HandleFunc("/tiles/{layer:[^/.]+}.json", s.handleTileJSON).Methods(get...)
-	r.HandleFunc("/tiles/{layer}/metadata.json", s.handleTileMetadata).Methods(get...)
-	r.HandleFunc("/tiles/{layer}/{z}/metadata.json", s.handleTileMetadata).Methods(get...)
-	r.HandleFunc("/tiles/{layer}/{z}/{x}/{y:[^/.]+}.{ext:mvt|pbf}", s.handleTile).Methods(get...)
-	s.tileFast = s.recoverer(s.logRequests(http.HandlerFunc(s.handleTileFast))) // as r.Use wraps it
-	r.Handle("/metrics", promhttp.HandlerFor(s.tiles.Registry(), promhttp.HandlerOpts{})).Methods(http.MethodGet)
+	r.Handle("/tiles/{layer:[^/.]+}.json", s.mapGuard(http.HandlerFunc(s.handleTileJSON))).Methods(get...)
+	r.Handle("/tiles/{layer}/metadata.json", s.mapGuard(http.HandlerFunc(s.handleTileMetadata))).Methods(get...)
+	r.Handle("/tiles/{layer}/{z}/metadata.json", s.mapGuard(http.HandlerFunc(s.handleTileMetadata))).Methods(get...)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y:[^/.]+}.{ext:mvt|pbf}", s.mapGuard(http.HandlerFunc(s.handleTile))).Methods(get...)
+	s.tileFast = s.recoverer(s.logRequests(s.mapGuard(http.HandlerFunc(s.handleTileFast)))) // as r.Use wraps it
+	if !s.metricsApart {
+		r.Handle("/metrics", s.MetricsHandler()).Methods(http.MethodGet)
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics under Access.Metrics
+// (token: roles monitor and admin); nil without tiles.
+func (s *Server) MetricsHandler() http.Handler {
+	if s.tiles == nil {
+		return nil
+	}
+	return s.guard(s.access.Metrics, []spatial.Role{spatial.RoleMonitor, spatial.RoleAdmin},
+		promhttp.HandlerFor(s.tiles.Registry(), promhttp.HandlerOpts{}))
 }
 
 // cors lets any web page load tiles and tileset descriptions (they are
@@ -248,7 +260,7 @@ func (s *Server) handleTileJSON(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	url := baseURL(r) + "/tiles/" + layer.String() + "/{z}/{x}/{y}.mvt?v=" + version
+	url := s.baseURL(r) + "/tiles/" + layer.String() + "/{z}/{x}/{y}.mvt?v=" + version
 	s.writeTileDoc(w, r, s.tiles.Options().Describe(layer, snap, url, version))
 }
 
@@ -304,14 +316,4 @@ func (s *Server) writeTileDoc(w http.ResponseWriter, r *http.Request, v any) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(b) // the client may have gone; nothing to do then
 	}
-}
-
-// baseURL is the scheme and host the client used, for absolute tile URLs
-// (X-Forwarded-Proto from a TLS-terminating proxy is honoured).
-func baseURL(r *http.Request) string {
-	scheme := "http"
-	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
 }

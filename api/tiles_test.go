@@ -59,7 +59,9 @@ func tileServer(t *testing.T, build bool) (*httptest.Server, *tiles.Cache, mapti
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.New(api.Options{Index: ix, Tiles: tc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	// No store, so no tokens: /metrics public (its token guard is tested
+	// in security_test.go).
+	srv := httptest.NewServer(api.New(api.Options{Index: ix, Tiles: tc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Access: api.Access{Metrics: api.Public}}))
 	t.Cleanup(srv.Close)
 	p := b.Plots[len(b.Plots)/2]
 	z, _ := crs.ZoneByEPSG(p.EPSG)

@@ -25,9 +25,9 @@ func (s *Server) webRoutes(r *mux.Router) {
 		return
 	}
 	get := []string{http.MethodGet, http.MethodHead}
-	r.HandleFunc("/", s.handlePage).Methods(get...)
-	r.HandleFunc("/web/config.json", s.handleWebConfig).Methods(get...)
-	r.PathPrefix("/web/").HandlerFunc(s.handleWebFile).Methods(get...)
+	r.Handle("/", s.mapGuard(http.HandlerFunc(s.handlePage))).Methods(get...)
+	r.Handle("/web/config.json", s.mapGuard(http.HandlerFunc(s.handleWebConfig))).Methods(get...)
+	r.PathPrefix("/web/").Handler(s.mapGuard(http.HandlerFunc(s.handleWebFile))).Methods(get...)
 }
 
 // handlePage serves index.html. no-cache: the page names its scripts
@@ -82,8 +82,32 @@ func (s *Server) serveWebFile(w http.ResponseWriter, r *http.Request, name strin
 		h.Set("Content-Type", t)
 	}
 	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
+	s.pageHeaders(w, r)
 	http.ServeContent(w, r, name, st.ModTime(), rs)
+}
+
+// pageHeaders are the security headers of the map page and its files.
+// The Content-Security-Policy allows only the service's own origin (and
+// the public URL TileJSON names, which may be spelt differently from the
+// address the browser used): no inline script or style attribute, no
+// other host, no eval. MapLibre GL JS 6's ESM build loads its worker
+// from the same origin (maplibre-gl-worker.mjs), so no blob: worker is
+// needed; its stylesheet's control icons are data: images. The browser
+// test (cmd/cadastre/browser_test.go) fails on any violation. The page
+// may not be framed (clickjacking) and sends no Referer to other sites.
+func (s *Server) pageHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	self := "'self'"
+	if b := s.baseURL(r); b != "" {
+		self += " " + b
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src "+self+"; style-src "+self+
+		"; img-src "+self+" data:; font-src "+self+"; connect-src "+self+"; worker-src "+self+
+		"; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 }
 
 // webConfig is what the page needs from the service's tables.
@@ -117,5 +141,6 @@ func (s *Server) handleWebConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(c.Zones, func(a, b webZone) int { return cmp.Compare(a.CentralMeridian, b.CentralMeridian) })
 	w.Header().Set("Cache-Control", "no-cache")
+	s.pageHeaders(w, r)
 	writeJSON(w, c)
 }

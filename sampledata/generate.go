@@ -94,7 +94,7 @@ func (g *generator) sheet(sp *sheetPlan) (*spatial.Sheet, []*spatial.Plot, error
 		GridNumber: num,
 		Scale:      sp.scale,
 		EPSG:       g.cfg.EPSG,
-		Frame:      orb.Polygon{frameRing(f)},
+		Frame:      orb.MultiPolygon{{frameRing(f)}},
 		SurveyYear: surveyYear(g.cfg.Seed, sp),
 	}
 	m := &mesh{

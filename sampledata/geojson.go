@@ -40,6 +40,7 @@ type sheetProps struct {
 	GridNumber string `json:"grid_number"`
 	Scale      int    `json:"scale"`
 	SurveyYear int    `json:"survey_year"`
+	OffGrid    bool   `json:"off_grid,omitempty"`
 }
 
 // WriteGeoJSON generates cfg into dir (which must exist) as units.json,
@@ -74,8 +75,13 @@ func (w *fileEmitter) Units(us []spatial.AdminUnit) error {
 }
 
 func (w *fileEmitter) Sheet(s *spatial.Sheet) error {
-	f := geojson.FeatureOf[sheetProps]{Type: "Feature", Geometry: s.Frame, Properties: sheetProps{
+	var g orb.Geometry = s.Frame
+	if len(s.Frame) == 1 {
+		g = s.Frame[0]
+	}
+	f := geojson.FeatureOf[sheetProps]{Type: "Feature", Geometry: g, Properties: sheetProps{
 		Unit: s.Key.Unit, Sheet: s.Key.Number, GridNumber: s.GridNumber, Scale: int(s.Scale), SurveyYear: s.SurveyYear,
+		OffGrid: s.OffGrid,
 	}}
 	return w.sheets.write(f)
 }

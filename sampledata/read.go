@@ -84,9 +84,14 @@ func readCollection[P any](fsys fs.FS, name string) ([]*geojson.FeatureOf[P], in
 }
 
 func sheetOf(f *geojson.FeatureOf[sheetProps], epsg int) (*spatial.Sheet, error) {
-	poly, ok := f.Geometry.(orb.Polygon)
-	if !ok {
-		return nil, fmt.Errorf("sampledata: sheet %s/%d: geometry %T, want a Polygon", f.Properties.Unit, f.Properties.Sheet, f.Geometry)
+	var frame orb.MultiPolygon
+	switch g := f.Geometry.(type) {
+	case orb.Polygon:
+		frame = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		frame = g
+	default:
+		return nil, fmt.Errorf("sampledata: sheet %s/%d: geometry %T, want a Polygon or MultiPolygon", f.Properties.Unit, f.Properties.Sheet, f.Geometry)
 	}
 	p := f.Properties
 	return &spatial.Sheet{
@@ -94,8 +99,9 @@ func sheetOf(f *geojson.FeatureOf[sheetProps], epsg int) (*spatial.Sheet, error)
 		GridNumber: p.GridNumber,
 		Scale:      grid.Scale(p.Scale),
 		EPSG:       epsg,
-		Frame:      poly,
+		Frame:      frame,
 		SurveyYear: p.SurveyYear,
+		OffGrid:    p.OffGrid,
 	}, nil
 }
 

@@ -3,8 +3,10 @@ package spatial
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"cadastre/spatial/crs"
 	"cadastre/spatial/grid"
@@ -18,6 +20,11 @@ type Batch struct {
 	Plots  []*Plot
 	Retire []PlotKey // plots to retire (a new, retired version; never a delete)
 	Change Change
+
+	// Warnings are set by Check: what may be stored but deserves a look
+	// (a plot beyond its sheet's frame extension whose label point is
+	// inside the frame). Index and Field as for problems.
+	Warnings []Problem
 }
 
 // Check normalises the batch (ring orientation, measured areas) and checks
@@ -29,6 +36,8 @@ type Batch struct {
 // problems name their field as "sheets[i]" / "units[i]".
 func (b *Batch) Check(stored SheetLookup) error {
 	var probs []Problem
+	b.Warnings = nil
+	warn := func(p Problem) { b.Warnings = append(b.Warnings, p) }
 	units := make(map[string]bool, len(b.Units))
 	for i := range b.Units {
 		u := &b.Units[i]
@@ -59,7 +68,7 @@ func (b *Batch) Check(stored SheetLookup) error {
 	seen := make(map[PlotKey]int, len(b.Plots))
 	for i, p := range b.Plots {
 		p.Normalize()
-		probs = append(probs, checkPlot(i, p, lookup)...)
+		probs = append(probs, checkPlot(i, p, lookup, warn)...)
 		if j, dup := seen[p.Key]; dup {
 			probs = append(probs, Problem{Index: i, Feature: p.Key.String(), Field: "key", Reason: fmt.Sprintf("duplicate plot key in batch (also feature #%d)", j)})
 		} else {
@@ -91,6 +100,8 @@ func checkUnit(i int, u *AdminUnit) []Problem {
 	if u.Successor != "" && !ValidUnitCode(u.Successor) {
 		at("successor", fmt.Sprintf("%q is not a 5-digit commune code", u.Successor))
 	}
+	checkText(at, "name", u.Name)
+	checkText(at, "province", u.Province)
 	return ps
 }
 
@@ -102,15 +113,21 @@ func checkSheet(i int, s *Sheet) []Problem {
 	if !ValidUnitCode(s.Key.Unit) || s.Key.Number <= 0 {
 		at("key", fmt.Sprintf("bad sheet key %s: unit must be a 5-digit code, number positive", s.Key))
 	}
-	if _, ok := crs.ZoneByEPSG(s.EPSG); !ok {
+	zone, zoneOK := crs.ZoneByEPSG(s.EPSG)
+	if !zoneOK {
 		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", s.EPSG))
 	}
-	if !s.Scale.Valid() {
-		at("scale", fmt.Sprintf("1:%d is not a cadastral scale", int(s.Scale)))
+	checkText(at, "grid_number", s.GridNumber)
+	if s.OffGrid {
+		checkOffGrid(s, zone, zoneOK, at)
 		return ps
 	}
-	if len(s.Frame) != 1 || len(s.Frame[0]) != 5 {
-		at("frame", "frame must be one closed rectangle of 5 points")
+	if !s.Scale.Valid() {
+		at("scale", fmt.Sprintf("1:%d is not a cadastral scale (a sheet off the Circular 25 grid may have any scale: off_grid)", int(s.Scale)))
+		return ps
+	}
+	if len(s.Frame) != 1 || len(s.Frame[0]) != 1 || len(s.Frame[0][0]) != 5 {
+		at("frame", "a grid sheet's frame is one closed rectangle of 5 points (an irregular or multipart frame is an off-grid sheet: off_grid)")
 		return ps
 	}
 	b := s.Frame.Bound()
@@ -127,9 +144,36 @@ func checkSheet(i int, s *Sheet) []Problem {
 	return ps
 }
 
+// checkOffGrid checks what still applies to a sheet off the grid: a
+// positive scale and a valid frame (any shape, one part or several) in
+// the range of its zone. Its rings are oriented as plots' are.
+func checkOffGrid(s *Sheet, zone crs.Zone, zoneOK bool, at func(string, string)) {
+	if s.Scale <= 0 || s.Scale > 1_000_000 {
+		at("scale", fmt.Sprintf("1:%d is not a map scale", int(s.Scale)))
+	}
+	gerrs := ValidateGeometry(s.Frame)
+	for _, ge := range gerrs {
+		at("frame", ge.Error())
+	}
+	if len(gerrs) > 0 || !zoneOK {
+		return
+	}
+	s.Frame = OrientMultiPolygon(s.Frame)
+	if b := s.Frame.Bound(); !zone.InRange(b.Min[0], b.Min[1]) || !zone.InRange(b.Max[0], b.Max[1]) {
+		at("frame", fmt.Sprintf("coordinates %v outside the valid range of EPSG:%d", b, s.EPSG))
+	}
+}
+
+// checkText reports a text that cannot be stored (TextProblem).
+func checkText(at func(field, reason string), field, s string) {
+	if p := TextProblem(s); p != "" {
+		at(field, p)
+	}
+}
+
 func near(a, b float64) bool { return math.Abs(a-b) < 0.001 }
 
-func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
+func checkPlot(i int, p *Plot, sheets SheetLookup, warn func(Problem)) []Problem {
 	var ps []Problem
 	at := func(field, reason string) {
 		ps = append(ps, Problem{Index: i, Feature: p.Key.String(), Field: field, Reason: reason})
@@ -144,6 +188,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
 	if !zoneOK {
 		at("epsg", fmt.Sprintf("EPSG:%d is not a VN-2000 TM-3 zone", p.EPSG))
 	}
+	checkText(at, "address", p.Address)
 	if len(p.LandUse) == 0 {
 		at("land_use", "no land-use code")
 	}
@@ -157,7 +202,7 @@ func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
 	}
 	gerrs := ValidateGeometry(p.Geometry)
 	for _, ge := range gerrs {
-		at("geometry", ge.Error())
+		ps = append(ps, Problem{Index: i, Feature: p.Key.String(), Field: "geometry", Reason: ge.Error(), Check: CheckInvalidGeometry})
 	}
 	if len(gerrs) > 0 || !zoneOK {
 		return ps
@@ -167,27 +212,133 @@ func checkPlot(i int, p *Plot, sheets SheetLookup) []Problem {
 		at("geometry", fmt.Sprintf("coordinates %v outside the valid range of EPSG:%d (easting/northing in metres expected; wrong zone or axis order?)", bound, p.EPSG))
 		return ps
 	}
-	checkPlacement(p, bound, sheets, at)
+	if pr, bad := checkPlacement(i, p, bound, sheets, at, warn); bad {
+		ps = append(ps, pr)
+	}
 	return ps
 }
 
-// checkPlacement reports through at when the plot's sheet is missing, in
-// another zone, or when the plot sticks out of the sheet frame by more than
-// the frame extension of Circular 25 art. 5.2.
-func checkPlacement(p *Plot, bound orb.Bound, sheets SheetLookup, at func(string, string)) {
+// checkPlacement reports through at when the plot's sheet is missing or
+// in another zone, and places the plot against the sheet's frame (the
+// rule of docs/ARCHITECTURE.md, "Plots and their sheet's frame"): up to
+// the frame extension of Circular 25 art. 5.2 (20 cm on the map) outside
+// the frame is normal; further out is a warning naming the distance when
+// the plot's label point is inside the frame (a road, river or forest plot
+// drawn past the frame), and an error when it is not (the plot belongs to
+// another sheet, or its coordinates are wrong).
+func checkPlacement(i int, p *Plot, bound orb.Bound, sheets SheetLookup, at func(string, string), warn func(Problem)) (Problem, bool) {
 	s, ok := sheets(p.Key.SheetKey())
 	if !ok {
 		at("sheet", fmt.Sprintf("sheet %s is neither stored nor in the batch", p.Key.SheetKey()))
-		return
+		return Problem{}, false
 	}
 	if s.EPSG != p.EPSG {
 		at("epsg", fmt.Sprintf("plot is in EPSG:%d but its sheet %s is in EPSG:%d", p.EPSG, s.Key, s.EPSG))
-		return
+		return Problem{}, false
 	}
-	ext := s.Scale.FrameExtension()
-	fb := s.Frame.Bound()
-	allowed := orb.Bound{Min: orb.Point{fb.Min[0] - ext, fb.Min[1] - ext}, Max: orb.Point{fb.Max[0] + ext, fb.Max[1] + ext}}
-	if !allowed.Contains(bound.Min) || !allowed.Contains(bound.Max) {
-		at("geometry", fmt.Sprintf("plot extends beyond its sheet %s (%s) frame by more than the %.0f m frame extension allowed at 1:%d", s.Key, s.GridNumber, ext, int(s.Scale)))
+	ext := s.FrameExtension()
+	out := OutsideBy(p.Geometry, bound, s.Frame)
+	if out <= ext {
+		return Problem{}, false
 	}
+	name := s.Key.String()
+	if s.GridNumber != "" {
+		name += " (" + s.GridNumber + ")"
+	}
+	pr := Problem{Index: i, Feature: p.Key.String(), Field: "geometry", Check: CheckOutsideFrame,
+		Reason: fmt.Sprintf("plot sticks out of its sheet %s frame by %.1f m, beyond the %.0f m frame extension at 1:%d", name, out, ext, int(s.Scale))}
+	if lp, ok := LabelPoint(p.Geometry); !ok || !planar.MultiPolygonContains(s.Frame, lp) {
+		pr.Reason += "; its label point is outside the frame (another sheet's plot, or wrong coordinates?)"
+		return pr, true
+	}
+	pr.Reason += "; kept: its label point is inside the frame"
+	warn(pr)
+	return Problem{}, false
+}
+
+// OutsideBy returns how far a plot reaches out of a frame: the largest
+// distance from the frame of a plot vertex outside it (0 when the plot is
+// inside). For a frame that is its bound (a grid cell) and a plot inside
+// that bound it costs nothing; otherwise each vertex is tested.
+func OutsideBy(plot orb.MultiPolygon, plotBound orb.Bound, frame orb.MultiPolygon) float64 {
+	fb := frame.Bound()
+	if fb.Contains(plotBound.Min) && fb.Contains(plotBound.Max) && isBoundRect(frame) {
+		return 0
+	}
+	worst := 0.0
+	for _, poly := range plot {
+		for _, r := range poly {
+			for _, pt := range r {
+				if fb.Contains(pt) && planar.MultiPolygonContains(frame, pt) {
+					continue
+				}
+				if d := planar.DistanceFrom(frame, pt); d > worst {
+					worst = d
+				}
+			}
+		}
+	}
+	return worst
+}
+
+// isBoundRect reports whether a frame is one ring of 5 points on its
+// bound (a grid cell).
+func isBoundRect(f orb.MultiPolygon) bool {
+	if len(f) != 1 || len(f[0]) != 1 || len(f[0][0]) != 5 {
+		return false
+	}
+	b := f.Bound()
+	for _, pt := range f[0][0] {
+		if (pt[0] != b.Min[0] && pt[0] != b.Max[0]) || (pt[1] != b.Min[1] && pt[1] != b.Max[1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Passed returns the part of b that has none of the problems: the plots
+// without a problem at their index, the sheets, units and retirements
+// without one naming them (Field "sheets[i]...", "units[i]...",
+// "retire[i]"). A store writes it into a transaction that will not commit,
+// so that the whole-batch checks (overlaps) still see every feature that
+// passed its own checks: one run then reports every kind of problem
+// (issue 13). ok is false when nothing passed.
+func (b *Batch) Passed(probs []Problem) (rest *Batch, ok bool) {
+	badPlot := map[int]bool{}
+	bad := map[string]map[int]bool{"sheets": {}, "units": {}, "retire": {}}
+	for _, p := range probs {
+		if p.Index >= 0 && p.Index < len(b.Plots) && !strings.HasPrefix(p.Field, "sheets[") &&
+			!strings.HasPrefix(p.Field, "units[") && !strings.HasPrefix(p.Field, "retire[") {
+			badPlot[p.Index] = true
+			continue
+		}
+		if i := strings.IndexByte(p.Field, '['); i > 0 {
+			var n int
+			if _, err := fmt.Sscanf(p.Field[i:], "[%d]", &n); err == nil && bad[p.Field[:i]] != nil {
+				bad[p.Field[:i]][n] = true
+			}
+		}
+	}
+	rest = &Batch{Change: b.Change}
+	for i, u := range b.Units {
+		if !bad["units"][i] {
+			rest.Units = append(rest.Units, u)
+		}
+	}
+	for i, s := range b.Sheets {
+		if !bad["sheets"][i] {
+			rest.Sheets = append(rest.Sheets, s)
+		}
+	}
+	for i, p := range b.Plots {
+		if !badPlot[i] {
+			rest.Plots = append(rest.Plots, p)
+		}
+	}
+	for i, k := range b.Retire {
+		if !bad["retire"][i] {
+			rest.Retire = append(rest.Retire, k)
+		}
+	}
+	return rest, len(rest.Units)+len(rest.Sheets)+len(rest.Plots)+len(rest.Retire) > 0
 }

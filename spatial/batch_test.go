@@ -16,7 +16,7 @@ func testSheet(t *testing.T) *Sheet {
 		t.Fatal(err)
 	}
 	return &Sheet{Key: SheetKey{Unit: "90001", Number: 3}, GridNumber: num, Scale: grid.Scale1000, EPSG: 9210,
-		Frame: orb.Polygon{sq(f.MinE, f.MinN, f.MaxE-f.MinE, f.MaxN-f.MinN)}}
+		Frame: orb.MultiPolygon{{sq(f.MinE, f.MinN, f.MaxE-f.MinE, f.MaxN-f.MinN)}}}
 }
 
 func testPlot(s *Sheet, n int, de, dn float64) *Plot {

@@ -40,6 +40,15 @@ type Problem struct {
 	Feature string `json:"feature,omitempty"` // the key (e.g. "26734/12/345") when known
 	Field   string `json:"field,omitempty"`
 	Reason  string `json:"reason"`
+	// Check names the check that failed when the field alone does not
+	// ("invalid_geometry", "outside_frame", "overlap"): reports count
+	// problems by it.
+	Check string `json:"check,omitempty"`
+	// Other is the other plot of an overlap (its key), with its position
+	// when it is a feature of the same ingest (OtherIndex -1 when stored).
+	Other      string `json:"other,omitempty"`
+	OtherInput string `json:"other_input,omitempty"`
+	OtherIndex *int   `json:"other_index,omitempty"`
 }
 
 // String renders the problem on one line.
@@ -63,6 +72,13 @@ func (p Problem) String() string {
 	b.WriteString(p.Reason)
 	return b.String()
 }
+
+// Checks named in Problem.Check.
+const (
+	CheckInvalidGeometry = "invalid_geometry" // rings that are not a valid polygon (OGC simple features)
+	CheckOutsideFrame    = "outside_frame"    // a plot beyond its sheet's frame and extension
+	CheckOverlap         = "overlap"          // two plots sharing area
+)
 
 // Error is the error type of the domain. Message is safe to show to a
 // client; Err (the cause) is for logs only.

@@ -1,6 +1,9 @@
 package spatial
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store is the system of record for units, sheets and plots. Every write is
 // one transaction that adds versions; nothing is overwritten or deleted.
@@ -76,6 +79,10 @@ type Tx interface {
 	// written (inserted or changed) in this transaction, whose interiors
 	// overlap by more than minArea m², computed on their plane.
 	Overlaps(ctx context.Context, minArea float64) ([]Overlap, error)
+	// Totals returns what the chunks written so far do (the totals Commit
+	// would return now), for a dry run that ends with Rollback. Chunks
+	// that failed are not counted.
+	Totals() WriteResult
 	// Commit stores everything written and returns the totals.
 	Commit(ctx context.Context) (WriteResult, error)
 	// Rollback discards everything; after Commit it does nothing.
@@ -97,8 +104,9 @@ type Changes struct {
 	Sheets  []*Sheet  // current versions of sheets inserted or changed
 }
 
-// ChangeFeed is implemented by stores that several service instances share
-// (PostGIS): every committed write has a sequence number, announced to
+// ChangeFeed is implemented by stores that several processes share (PostGIS
+// instances; a GeoPackage file that a server holds and `cadastre ingest`
+// writes): every committed write has a sequence number, announced to
 // listeners, and anyone can fetch what changed after a number it knows.
 type ChangeFeed interface {
 	// LatestSeq returns the sequence of the last committed write.
@@ -110,6 +118,15 @@ type ChangeFeed interface {
 	// calls fn with the latest sequence, so that the caller catches up with
 	// ChangesSince and misses nothing.
 	Subscribe(ctx context.Context, fn func(seq int64)) error
+}
+
+// OutsideEdits is implemented by stores whose data other programs may
+// edit in place, bypassing the change log (a GeoPackage open in QGIS):
+// such an edit has no version and no change sequence, so a ChangeFeed
+// cannot carry it, and a read model must compare itself with the store.
+type OutsideEdits interface {
+	// WatchEdits calls fn each time it notices such an edit, until ctx ends.
+	WatchEdits(ctx context.Context, fn func()) error
 }
 
 // Tokens is implemented by stores that keep API tokens (only their hash).
@@ -124,4 +141,15 @@ type Tokens interface {
 	// The row is kept. KindNotFound for an unknown id, KindConflict for a
 	// token already revoked.
 	RevokeToken(ctx context.Context, id int64, by string) (*Token, error)
+	// TouchToken records that token id authorized a request at at
+	// (its LastUsedAt); an earlier time than the one stored is ignored.
+	// KindNotFound for an unknown id.
+	TouchToken(ctx context.Context, id int64, at time.Time) error
+	// ChargeExtractBytes adds n bytes to what token id stored in extracts
+	// on day (a date; its clock time is ignored) and returns the new total,
+	// unless the total would pass limit: then nothing is added, the
+	// current total is returned and the error is KindConflict. Check and
+	// addition are one atomic step, so that concurrent submissions cannot
+	// pass the limit together.
+	ChargeExtractBytes(ctx context.Context, id int64, day time.Time, n, limit int64) (int64, error)
 }

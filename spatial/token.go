@@ -16,15 +16,16 @@ const (
 	RoleAdmin     Role = "admin"     // ingest sheets and plots
 	RoleRegistrar Role = "registrar" // decide on extracts
 	RoleSurveyor  Role = "surveyor"  // submit extracts
+	RoleMonitor   Role = "monitor"   // read /metrics, nothing else
 )
 
 // ParseRole checks a role name.
 func ParseRole(s string) (Role, error) {
 	switch r := Role(s); r {
-	case RoleAdmin, RoleRegistrar, RoleSurveyor:
+	case RoleAdmin, RoleRegistrar, RoleSurveyor, RoleMonitor:
 		return r, nil
 	}
-	return "", Errorf(KindInvalid, "unknown role %q: want admin, registrar or surveyor", s)
+	return "", Errorf(KindInvalid, "unknown role %q: want admin, registrar, surveyor or monitor", s)
 }
 
 // Token is an API credential. Only the hash of its secret is stored; the
@@ -38,7 +39,15 @@ type Token struct {
 	CreatedBy string
 	RevokedAt time.Time // zero while the token is valid
 	RevokedBy string
+	ExpiresAt time.Time // zero: never; from then on it authorizes nothing
+	// LastUsedAt is when the token last authorized a request (zero:
+	// never), kept apart from the token's record; the API records it at
+	// most once a minute per token.
+	LastUsedAt time.Time
 }
+
+// Expired reports whether the token's expiry has passed at now.
+func (t *Token) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !now.Before(t.ExpiresAt) }
 
 // Revoked reports whether the token was revoked: it then authorizes
 // nothing, and its row stays as a record.

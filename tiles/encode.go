@@ -89,10 +89,12 @@ type layerBuf struct {
 	small    []smallSlot // values 0..smallInts-1, current when gen is smallGen
 	sids     []smallSlot // string numbers (strID), current when gen is smallGen
 	smallGen uint32
-	memo     [8]memo // last value of each field
-	lastD    memo    // last double value written
-	tags     []byte  // the next feature's tags, encoded (see tag)
-	n        int     // features
+	memo     [8]memo   // last value of each field
+	lastD    memo      // last double value written
+	tags     []byte    // the next feature's tags, encoded (see tag)
+	n        int       // features
+	bools    [2]uint32 // value index of false and true, when boolSet
+	boolSet  [2]bool
 }
 
 // memo is the last value given to a field and its index.
@@ -116,6 +118,21 @@ func (l *layerBuf) reset(spec *layerSpec) {
 		clear(l.sids)
 	}
 	l.memo, l.lastD = [8]memo{}, memo{}
+	l.boolSet = [2]bool{}
+}
+
+// boolean tags field k with a bool value (MVT Value.bool_value, field 7).
+func (l *layerBuf) boolean(k int, v bool) {
+	b := 0
+	if v {
+		b = 1
+	}
+	if !l.boolSet[b] {
+		l.vals = append(l.vals, 4<<3|2, 2, 7<<3, byte(b))
+		l.bools[b], l.boolSet[b] = l.nvals, true
+		l.nvals++
+	}
+	l.tag(k, l.bools[b])
 }
 
 // str tags field k with a string value.

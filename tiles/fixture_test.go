@@ -46,7 +46,7 @@ func newVillage(t testing.TB, seed uint64) *village {
 	}
 	frame := orb.Ring{{f.MinE, f.MinN}, {f.MaxE, f.MinN}, {f.MaxE, f.MaxN}, {f.MinE, f.MaxN}, {f.MinE, f.MinN}}
 	v := &village{origin: orb.Point{f.MinE + 100, f.MinN + 100},
-		sheet: &spatial.Sheet{Key: spatial.SheetKey{Unit: vUnit, Number: vSheet}, GridNumber: num, Scale: grid.Scale2000, EPSG: vEPSG, Frame: orb.Polygon{frame}}}
+		sheet: &spatial.Sheet{Key: spatial.SheetKey{Unit: vUnit, Number: vSheet}, GridNumber: num, Scale: grid.Scale2000, EPSG: vEPSG, Frame: orb.MultiPolygon{{frame}}}}
 	corner := make([][]orb.Point, vCols+1)
 	for i := range corner {
 		corner[i] = make([]orb.Point, vRows+1)

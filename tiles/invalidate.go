@@ -53,7 +53,7 @@ func sheetChanges(before, after *index.Snapshot) []orb.Bound {
 }
 
 func sameSheet(a, b *index.Sheet) bool {
-	return a.GridNumber == b.GridNumber && a.Scale == b.Scale && a.EPSG == b.EPSG && orb.Equal(a.Frame, b.Frame)
+	return a.GridNumber == b.GridNumber && a.Scale == b.Scale && a.EPSG == b.EPSG && a.OffGrid == b.OffGrid && orb.Equal(a.Frame, b.Frame)
 }
 
 func plotBounds(touched []index.Touched) []orb.Bound {

@@ -52,6 +52,7 @@ const (
 	String  FieldType = "String"
 	Integer FieldType = "Integer" // TileJSON says "Number"; GDAL reads "Integer" as an integer field
 	Real    FieldType = "Number"
+	Boolean FieldType = "Boolean"
 )
 
 // Field is one attribute of an MVT layer.
@@ -126,6 +127,7 @@ const (
 	sfGrid
 	sfScale
 	sfEPSG
+	sfOffGrid
 )
 
 var sheetFields = []Field{
@@ -134,6 +136,7 @@ var sheetFields = []Field{
 	{"grid_number", String, "grid sheet number of its scale (Circular 25/2014 art. 5)"},
 	{"scale", Integer, "scale denominator (1000 for 1:1000)"},
 	{"epsg", Integer, "EPSG code of the VN-2000 TM-3 zone"},
+	{"off_grid", Boolean, "true for a sheet that is not a cell of the Circular 25 grid (older surveys, frames drawn by hand); its grid_number may be empty"},
 }
 
 var (

@@ -176,13 +176,13 @@ func expectTile(name string, l Layer, tile maptile.Tile, b *spatial.Batch, o Opt
 	if l.hasSheets() && int(tile.Z) >= o.SheetsMinZoom {
 		for _, s := range b.Sheets {
 			e := nodeExpect{Props: map[string]any{"unit": s.Key.Unit, "sheet": s.Key.Number, "grid_number": s.GridNumber,
-				"scale": int(s.Scale), "epsg": s.EPSG}}
-			for _, c := range s.Frame[0] {
+				"scale": int(s.Scale), "epsg": s.EPSG, "off_grid": s.OffGrid}}
+			for _, c := range s.Frame[0][0] {
 				e.Vertices = append(e.Vertices, units(s.EPSG, c))
 			}
 			// The frame's edges are straight on the plane, curved on the
 			// map: the tile must follow the curve.
-			for _, c := range densify(s.Frame, 10)[0] {
+			for _, c := range densify(s.Frame[0], 10)[0] {
 				e.Outline = append(e.Outline, units(s.EPSG, c))
 			}
 			nt.Sheets[strconv.FormatUint(sheetID(s.Key), 10)] = e

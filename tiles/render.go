@@ -317,7 +317,11 @@ func (rc *renderCtx) sheets(snap *index.Snapshot, layer *layerBuf) {
 	for _, s := range rc.sheetsF {
 		b := s.Frame.Bound()
 		rc.geom.reset()
-		if !rc.polygons(orb.MultiPolygon{densify(s.Frame, rc.r.opt.GridStep)}, s.EPSG) ||
+		frame := make(orb.MultiPolygon, len(s.Frame))
+		for i, p := range s.Frame {
+			frame[i] = densify(p, rc.r.opt.GridStep)
+		}
+		if !rc.polygons(frame, s.EPSG) ||
 			!rc.next(2, (b.Max[0]-b.Min[0])*(b.Max[1]-b.Min[1])) {
 			continue
 		}
@@ -327,6 +331,7 @@ func (rc *renderCtx) sheets(snap *index.Snapshot, layer *layerBuf) {
 		layer.str(sfGrid, s.GridNumber)
 		layer.int(sfScale, int64(s.Scale))
 		layer.int(sfEPSG, int64(s.EPSG))
+		layer.boolean(sfOffGrid, s.OffGrid)
 		layer.feature(sheetID(s.Key), typePolygon, rc.geom.b)
 		rc.sized(layer, before)
 	}

@@ -196,7 +196,7 @@ func TestAttributeTypes(t *testing.T) {
 	want := map[string]map[string]string{
 		"plots":       {"unit": "s", "sheet": "i", "plot": "i", "commune": "s", "land_use": "s", "legal_area": "d", "area": "d", "version": "i"},
 		"plot_labels": {"unit": "s", "sheet": "i", "plot": "i", "land_use": "s", "area": "d"},
-		"sheets":      {"unit": "s", "sheet": "i", "grid_number": "s", "scale": "i", "epsg": "i"},
+		"sheets":      {"unit": "s", "sheet": "i", "grid_number": "s", "scale": "i", "epsg": "i", "off_grid": "b"},
 	}
 	for _, l := range vt.Layers {
 		if len(l.Features) == 0 {
@@ -227,6 +227,8 @@ func kindOf(v *vectortile.Tile_Value) string {
 		return "i"
 	case v.DoubleValue != nil:
 		return "d"
+	case v.BoolValue != nil:
+		return "b"
 	}
 	return "?"
 }

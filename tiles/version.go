@@ -37,10 +37,15 @@ func fingerprint(snap *index.Snapshot, o Options) string {
 		buf = append(buf, s.GridNumber...)
 		buf = binary.AppendUvarint(buf, uint64(s.Scale))
 		buf = binary.AppendUvarint(buf, uint64(s.EPSG))
-		for _, r := range s.Frame {
-			for _, p := range r {
-				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p[0]))
-				buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p[1]))
+		if s.OffGrid {
+			buf = append(buf, 1)
+		}
+		for _, poly := range s.Frame {
+			for _, r := range poly {
+				for _, p := range r {
+					buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p[0]))
+					buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(p[1]))
+				}
 			}
 		}
 		sheets += mix(hash64(buf))

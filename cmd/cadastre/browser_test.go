@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -141,6 +142,12 @@ func TestBrowserMapPage(t *testing.T) {
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("enable the network log: %v", err)
 	}
+	// Content-Security-Policy violations (the page, MapLibre, its
+	// workers' creation) are collected by a listener DevTools installs
+	// before any of the page's scripts; the policy does not block it.
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener}); err != nil {
+		t.Fatalf("install the CSP listener: %v", err)
+	}
 	b.do("open the page", chromedp.Navigate(base+"/"), waitIdle())
 
 	// A plot of the sample in the middle of the view at zoom 18 (plot
@@ -228,6 +235,8 @@ func TestBrowserMapPage(t *testing.T) {
 	// middle of the first plot, in its zone chosen from the province list.
 	b.searchXY(base, sample.Plots[0])
 
+	b.checkCSP()
+
 	// Language toggle.
 	b.do("toggle the language", chromedp.Click(chromedp.CSS("#lang")))
 	if got := get(b, "read the search button", chromedp.Text(chromedp.CSS("#search-go"))); got != "Go" {
@@ -253,6 +262,9 @@ func TestBrowserMapPage(t *testing.T) {
 	if _, err := chromedp.Call(pctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("enable the network log: %v", err)
 	}
+	if _, err := chromedp.Call(pctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener}); err != nil {
+		t.Fatalf("install the CSP listener: %v", err)
+	}
 	b.do("open the page at phone width", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/"), waitIdle(),
 		chromedp.SendKeys(chromedp.CSS("#q-key"), last.String()), chromedp.Click(chromedp.CSS("#search-go")),
 		waitSelected(last.String()), waitIdle())
@@ -272,6 +284,7 @@ func TestBrowserMapPage(t *testing.T) {
 	b.shot("phone.png")
 	t.Logf("screenshots in %s", artifacts)
 
+	b.checkCSP()
 	checkSameHost(t, base, b.nl)
 	px.check(t, base)
 }
@@ -439,7 +452,12 @@ func (b *browser) extract(base, key, token string) {
 	var rec struct {
 		Verdict string `json:"verdict"`
 	}
-	if r, err := http.Get(fmt.Sprintf("%s/api/v1/extracts/%d", base, id)); err != nil {
+	req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/extracts/%d", base, id), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token) // extracts are read by their submitter (issue 15)
+	if r, err := http.DefaultClient.Do(req); err != nil {
 		t.Fatal(err)
 	} else {
 		err = json.NewDecoder(r.Body).Decode(&rec)
@@ -556,4 +574,26 @@ func plotBBox(t *testing.T, base, key string) [4]float64 {
 		}
 	}
 	return b
+}
+
+// cspListener records every Content-Security-Policy violation of the page
+// in window.__csp (issue 15: the policy must not break the page).
+const cspListener = `window.__csp = [];
+document.addEventListener("securitypolicyviolation", e => window.__csp.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber));`
+
+// checkCSP fails the test for any violation of the page's policy, and
+// when the page came without one; the legend's swatches, styled through
+// the CSSOM, must have their colours.
+func (b *browser) checkCSP() {
+	b.t.Helper()
+	if v := get(b, "read CSP violations", chromedp.Evaluate[[]string](`window.__csp`)); len(v) > 0 {
+		b.t.Errorf("Content-Security-Policy violations: %v", v)
+	}
+	csp := get(b, "read the page's policy", chromedp.Evaluate[string](`fetch("/", {method: "HEAD"}).then(r => r.headers.get("Content-Security-Policy") || "")`, chromedp.EvalAwaitPromise))
+	if !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") {
+		b.t.Errorf("the page's Content-Security-Policy: got %q, want default-src 'none' and no unsafe-inline", csp)
+	}
+	if bg := get(b, "read a swatch colour", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("#legend .sw")).backgroundColor`)); bg == "" || bg == "rgba(0, 0, 0, 0)" {
+		b.t.Errorf("legend swatch background: got %q, want its colour", bg)
+	}
 }

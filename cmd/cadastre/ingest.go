@@ -30,7 +30,7 @@ type ingestFlags struct {
 	crs, fields, format, reason, by string
 	allowOverlaps, retireMissing    bool
 	dryRun                          bool
-	chunk                           int
+	chunk, maxProblems              int
 }
 
 // ingestGC lets the heap grow to five times the live data between
@@ -64,6 +64,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.BoolVar(&f.retireMissing, "retire-missing", false, "retire stored plots of the ingested sheets that the input no longer has")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "check everything, store nothing")
 	fs.IntVar(&f.chunk, "chunk", 10000, "plots per chunk inside the one transaction")
+	fs.IntVar(&f.maxProblems, "max-problems", ingest.DefaultMaxProblems, "problems (and warnings) listed per kind; all are counted")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: cadastre ingest [flags] FILE...  (units.json, *.geojson, coordinate tables *.csv; one transaction)")
 		fs.PrintDefaults()
@@ -79,6 +80,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	set.Decode.Limits = cfg.ingestLimits()
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
@@ -89,14 +91,19 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	defer store.Close()
 	rep, err := ingestFiles(ctx, store, fs.Args(), f, set, stderr, log)
-	printReport(stdout, rep)
+	printReport(stdout, rep, err)
+	// Closing checkpoints a GeoPackage's write-ahead log into the file:
+	// its failure is reported too (a commit that succeeded stands: the
+	// log was synced at commit).
+	if cerr := store.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("closing the store: %w", cerr))
+	}
 	return err
 }
 
 func (f ingestFlags) settings() (ingest.Settings, error) {
-	set := ingest.Settings{Chunk: f.chunk, AllowOverlaps: f.allowOverlaps, RetireMissing: f.retireMissing, DryRun: f.dryRun}
+	set := ingest.Settings{Chunk: f.chunk, MaxProblems: f.maxProblems, AllowOverlaps: f.allowOverlaps, RetireMissing: f.retireMissing, DryRun: f.dryRun}
 	if f.crs != "" {
 		epsg, err := crs.ParseCRS(f.crs)
 		if err != nil {
@@ -156,8 +163,7 @@ func ingestFiles(ctx context.Context, store spatial.Store, names []string, f ing
 		return nil, err
 	}
 	// Untracked: this process keeps no read model; a serve process on the
-	// same PostGIS follows the change feed, and one on the same GeoPackage
-	// rebuilds at start.
+	// same PostGIS or GeoPackage follows the store's change feed.
 	change := spatial.Change{By: f.by, Reason: f.reason, Source: strings.Join(sources, "; "), Untracked: true}
 	if change.By == "" {
 		change.By = osUser()
@@ -166,7 +172,7 @@ func ingestFiles(ctx context.Context, store spatial.Store, names []string, f ing
 		change.Reason = "cadastre ingest " + strings.Join(names, " ")
 	}
 	rep, err := ingest.Run(ctx, w, change, units, inputs, set)
-	bar.finish(rep, start)
+	bar.finish(rep, start, err)
 	return rep, err
 }
 
@@ -239,31 +245,51 @@ func (v *progressView) features(n int, start time.Time) {
 	}
 }
 
-func (v *progressView) finish(rep *ingest.Report, start time.Time) {
+func (v *progressView) finish(rep *ingest.Report, start time.Time, err error) {
 	if v.bar != nil {
 		_ = v.bar.Finish()
 	}
+	msg := "ingest done"
+	if err != nil {
+		msg = "ingest ended without storing anything"
+	}
 	if rep != nil {
-		v.log.Info("ingest done", "features", rep.Features, "took", time.Since(start).Round(time.Millisecond),
+		v.log.Info(msg, "features", rep.Features, "took", time.Since(start).Round(time.Millisecond),
 			"rate_per_s", int(float64(rep.Features)/time.Since(start).Seconds()))
 	}
 }
 
-// printReport prints the summary, then every problem and warning as a table.
-func printReport(w io.Writer, rep *ingest.Report) {
+// printReport prints the summary, then the problems and warnings listed
+// (the first of each kind; the summary counts them all) as a table.
+// err is the job's error: "stored" only when there is none, for a commit
+// that failed (a full disk, the database gone) leaves a report without
+// problems.
+func printReport(w io.Writer, rep *ingest.Report, err error) {
 	if rep == nil {
 		return
 	}
 	r := rep.Result
-	verb := "stored"
-	if rep.DryRun {
-		verb = "dry run, nothing stored"
-	}
-	if len(rep.Problems) > 0 {
+	var verb string
+	switch {
+	case rep.ProblemSummary.Rows > 0:
 		verb = "rejected, nothing stored"
+	case err != nil && rep.DryRun:
+		verb = "dry run failed, nothing stored: see the error"
+	case err != nil:
+		verb = "FAILED, not stored: see the error"
+	case rep.DryRun:
+		verb = "dry run, nothing stored: what the ingest would do"
+	default:
+		verb = "stored"
 	}
 	fmt.Fprintf(w, "features %d: inserted %d, changed %d, unchanged %d, retired %d, sheets %d, units %d, rejected %d (%s)\n",
-		rep.Features, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, len(rep.Problems), verb)
+		rep.Features, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, rep.ProblemSummary.Features, verb)
+	if rep.ProblemSummary.Rows > 0 {
+		fmt.Fprintf(w, "problems: %s\n", rep.ProblemSummary)
+	}
+	if rep.WarningSummary.Rows > 0 {
+		fmt.Fprintf(w, "warnings: %s\n", rep.WarningSummary)
+	}
 	for _, list := range []struct {
 		title string
 		ps    []spatial.Problem

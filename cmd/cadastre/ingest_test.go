@@ -198,7 +198,7 @@ func TestIngestReportsEveryBadFeature(t *testing.T) {
 				{"#6", "27001/50/1", "duplicate plot key"},
 				{"#7", "27001/99/7", "neither stored nor in the batch"},
 				{"#8", "27001/50/8", "legal area"},
-				{"#9", "27001/50/9", "beyond its sheet"},
+				{"#9", "27001/50/9", "sticks out of its sheet"},
 				{"#10", "", "5-digit"},
 				{"#11", "27001/50/11", "duplicate consecutive vertex"},
 				{"#12", "27001/50/12", "outside the shell"},

@@ -4,7 +4,7 @@
 //	cadastre migrate  [flags]   apply the PostGIS schema migrations
 //	cadastre sample   [flags]   write a generated commune/province as GeoJSON
 //	cadastre ingest   [flags] FILE...   store sheets and plots, all or nothing
-//	cadastre token create --role R --name N | list | revoke ID
+//	cadastre token create --role R --name N [--expires D] | list | revoke ID
 //	cadastre validate FILE --plot U/S/P --scale 1:N
 //
 // Configuration: defaults, then environment (CADASTRE_*), then flags.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"cadastre/spatial/store/postgis"
@@ -23,9 +24,9 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	s, err := postgis.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return scrubError(fmt.Errorf("migrate %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
 	}
 	defer s.Close()
-	log.Info("migrations applied", "url", redactURL(cfg.DatabaseURL))
+	log.Info("migrations applied", "url", redactDSN(cfg.DatabaseURL))
 	return nil
 }

@@ -21,8 +21,22 @@ func runSample(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fs.IntVar(&cfg.Plots, "plots", cfg.Plots, "number of plots to generate (stops after the sheet that reaches it)")
 	fs.Int64Var(&cfg.Seed, "seed", cfg.Seed, "random seed; the same seed gives the same data")
 	fs.IntVar(&cfg.EPSG, "epsg", cfg.EPSG, "VN-2000 TM-3 zone of the generated province")
+	irregular := fs.Bool("irregular", false, "write the irregular test set instead: hand-drawn plots, slivers, spikes, invalid rings, overlapping neighbours, off-grid sheets (--plots and --epsg do not apply)")
+	clean := fs.Bool("clean", false, "with --irregular: leave out what an ingest must refuse (only overlaps and a plot past its frame remain)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *irregular {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		exp, err := sampledata.WriteIrregular(sampledata.IrregularConfig{Seed: cfg.Seed, Clean: *clean}, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote the irregular set to %s: %d sheets (%d off-grid), %d plots; an ingest must report %d invalid rings, %d plots off their sheet, %d grid numbers, %d overlapping pairs, and warn about %d plot(s) past their frame\n",
+			*out, exp.Sheets, exp.SheetsOffGrid, exp.Plots, exp.InvalidGeometry, exp.OutsideFrame, exp.GridNumber, exp.OverlapPairs, exp.FrameWarnings)
+		return nil
 	}
 	if _, ok := crs.ZoneByEPSG(cfg.EPSG); !ok {
 		return usageError{fmt.Errorf("--epsg %d is not a VN-2000 TM-3 zone", cfg.EPSG)}

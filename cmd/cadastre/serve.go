@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,19 +54,52 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		log.Warn("the map page will not work", "err", err) // the API does not need it
 	}
-	handler := api.New(api.Options{Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes,
-		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate}})
+	spoolDir := cfg.SpoolDir
+	if spoolDir == "" {
+		spoolDir = api.DefaultSpoolDir()
+	}
+	if _, err := api.CleanSpool(spoolDir, log); err != nil {
+		log.Warn("cannot clean the spool directory", "dir", spoolDir, "err", err) // uploads will say if it is unusable
+	}
+	proxies, err := cfg.trustedProxies()
+	if err != nil {
+		return usageError{err}
+	}
+	publicURL := ""
+	if cfg.PublicURL != "" {
+		if publicURL, err = api.ParsePublicURL(cfg.PublicURL); err != nil {
+			return usageError{err}
+		}
+	}
+	access, err := api.ParseAccess(cfg.ReadAccess)
+	if err != nil {
+		return usageError{err}
+	}
+	handler := api.New(api.Options{Access: access, ExtractQuota: cfg.ExtractQuota, MetricsApart: cfg.MetricsAddr != "", Store: store, Index: ix, Log: log, MaxIngestBytes: cfg.MaxIngestBytes, SpoolDir: spoolDir, IngestLimits: cfg.ingestLimits(),
+		Tiles: tc, Web: page, OnTouched: []func([]index.Touched){tc.Invalidate},
+		PublicURL: publicURL, TrustedProxies: proxies,
+		MaxExtractBytes: cfg.MaxExtractBytes, MaxDecisionBytes: cfg.MaxDecisionBytes, IngestTimeout: cfg.IngestTimeout,
+		AuthFailures: cfg.AuthFailures, AuthFailureWindow: cfg.AuthFailureWindow})
 	srv := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
 	}
-	log.Info("listening", "addr", "http://"+ln.Addr().String())
+	log.Info("listening", "addr", "http://"+ln.Addr().String(), "read_access", access.String())
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg, handler.MetricsHandler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
 	// The read model builds while the server already answers /healthz;
 	// /readyz says 503 until it is done.
 	fatal := make(chan error, 1)
@@ -78,9 +110,36 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			return
 		}
+		go reconcileOutsideEdits(ctx, ix, store, tc.Invalidate, log)
 		follow(ctx, ix, store, tc.Invalidate, log)
 	}()
 	return serveUntilDone(ctx, srv, ln, fatal, cfg.ShutdownTimeout, log)
+}
+
+// serveMetrics serves /metrics alone on cfg.MetricsAddr (a port a
+// scraper reaches and the public does not); the returned func stops it.
+func serveMetrics(cfg Config, h http.Handler, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s for /metrics: %w", cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+		WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("metrics listener shutdown", "err", err)
+		}
+	}, nil
 }
 
 // serveUntilDone serves until ctx ends (then drains in-flight requests for
@@ -115,9 +174,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (spatial.Store
 	if cfg.DatabaseURL != "" {
 		s, err := postgis.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
-			return nil, fmt.Errorf("open PostGIS %s: %w", redactURL(cfg.DatabaseURL), err)
+			return nil, scrubError(fmt.Errorf("open PostGIS %s: %w", redactDSN(cfg.DatabaseURL), err), cfg.DatabaseURL)
 		}
-		log.Info("store: PostGIS", "url", redactURL(cfg.DatabaseURL))
+		log.Info("store: PostGIS", "url", redactDSN(cfg.DatabaseURL))
 		return s, nil
 	}
 	s, err := gpkg.Open(ctx, cfg.GPKGPath)
@@ -152,22 +211,14 @@ func loadSampleIfEmpty(ctx context.Context, store spatial.Store, log *slog.Logge
 	return nil
 }
 
-// redactURL hides the password of a connection URL.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// follow keeps the read model current with writes of other instances
-// sharing the store (PostGIS LISTEN/NOTIFY), until ctx ends.
-// onApply receives what each catch-up changed (tile invalidation).
+// follow keeps the read model current with writes of other processes
+// sharing the store (PostGIS LISTEN/NOTIFY; a GeoPackage's PRAGMA
+// data_version, polled), until ctx ends. onApply receives what each
+// catch-up changed (tile invalidation).
 func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
 	feed, ok := store.(spatial.ChangeFeed)
 	if !ok {
-		return // one instance per GeoPackage file: its own writes are applied as they happen
+		return // no feed: only this instance's own writes are applied
 	}
 	if t, err := ix.CatchUp(ctx, feed); err != nil {
 		log.Error("index: catch-up after build failed", "err", err)
@@ -177,6 +228,31 @@ func follow(ctx context.Context, ix *index.Index, store spatial.Store, onApply f
 	log.Info("following the change feed")
 	if err := ix.Follow(ctx, feed, onApply, log); err != nil && ctx.Err() == nil {
 		log.Error("change feed stopped", "err", err)
+	}
+}
+
+// reconcileOutsideEdits compares the read model with the store each time
+// the store notices an edit made in place by another program (a
+// GeoPackage edited in QGIS: no version, no change sequence), until ctx
+// ends; onApply receives what changed (tile invalidation).
+func reconcileOutsideEdits(ctx context.Context, ix *index.Index, store spatial.Store, onApply func([]index.Touched), log *slog.Logger) {
+	ed, ok := store.(spatial.OutsideEdits)
+	if !ok {
+		return
+	}
+	err := ed.WatchEdits(ctx, func() {
+		start := time.Now()
+		t, err := ix.Reconcile(ctx, store)
+		if err != nil {
+			log.Error("read model: reconciling with an edit made outside cadastre failed", "err", err)
+			return
+		}
+		onApply(t)
+		log.Warn("the store was edited outside cadastre (no version, no history); the read model follows it",
+			"plots", len(t), "took", time.Since(start).Round(time.Millisecond))
+	})
+	if err != nil && ctx.Err() == nil {
+		log.Error("watching for outside edits stopped", "err", err)
 	}
 }
 

@@ -21,7 +21,7 @@ const e0, n0 = 600100.0, 1192100.0
 
 func testSheet(num int) *index.Sheet {
 	f := orb.Ring{{600000, 1192000}, {600500, 1192000}, {600500, 1192500}, {600000, 1192500}, {600000, 1192000}}
-	return &index.Sheet{Key: spatial.SheetKey{Unit: "27001", Number: num}, GridNumber: "test", Scale: grid.Scale(1000), EPSG: 9210, Frame: orb.Polygon{f}}
+	return &index.Sheet{Key: spatial.SheetKey{Unit: "27001", Number: num}, GridNumber: "test", Scale: grid.Scale(1000), EPSG: 9210, Frame: orb.MultiPolygon{{f}}}
 }
 
 func rect(x0, y0, x1, y1 float64) orb.MultiPolygon {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 
 	"cadastre/spatial"
 	"cadastre/spatial/index"
@@ -126,15 +127,17 @@ func legalAreaRule(p *index.Plot, sh *index.Sheet, o Options) (Problem, bool) {
 	return pr, true
 }
 
-// frameRule: a plot may stick out of its sheet's nominal frame by the
-// frame extension of Circular 25 art. 5.2, no more.
+// frameRule: a plot may stick out of its sheet's frame (the grid cell, or
+// an off-grid sheet's drawn frame) by the frame extension of Circular 25
+// art. 5.2, no more: the ingest's measure (spatial.OutsideBy). The ingest
+// keeps, with a warning, a plot whose label point is inside the frame (a
+// road or river drawn past it); the audit still lists it, saying so.
 func frameRule(p *index.Plot, sh *index.Sheet) (Problem, bool) {
 	if sh == nil || len(sh.Frame) == 0 {
 		return Problem{}, false
 	}
-	fb, b := sh.Frame.Bound(), p.Geometry.Bound()
-	out := max(fb.Min[0]-b.Min[0], fb.Min[1]-b.Min[1], b.Max[0]-fb.Max[0], b.Max[1]-fb.Max[1])
-	ext := sh.Scale.FrameExtension()
+	out := spatial.OutsideBy(p.Geometry, p.Geometry.Bound(), sh.Frame)
+	ext := (&spatial.Sheet{Scale: sh.Scale}).FrameExtension()
 	if out <= ext+1e-6 {
 		return Problem{}, false
 	}
@@ -142,6 +145,9 @@ func frameRule(p *index.Plot, sh *index.Sheet) (Problem, bool) {
 	pr.Measure, pr.MeasureUnit = math.Round(out*100)/100, "m"
 	pr.Detail = fmt.Sprintf("plot reaches %.2f m beyond the frame of sheet %s (%s); the frame extension at 1:%d allows %.0f m",
 		out, sh.Key, sh.GridNumber, int(sh.Scale), ext)
+	if lp, ok := spatial.LabelPoint(p.Geometry); ok && planar.MultiPolygonContains(sh.Frame, lp) {
+		pr.Detail += "; its label point is inside the frame (a road or river drawn past it?)"
+	}
 	return pr, true
 }
 

@@ -44,6 +44,11 @@ type Decision struct {
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
 	PlotVersion int       `json:"plot_version,omitempty"` // the version an acceptance created
+	// AllowOverlaps lets an acceptance store a boundary that overlaps
+	// stored neighbours (AcceptOverlaps). It is not a column of its own:
+	// the plot version's reason and the decision's reason say it, with
+	// the overlaps.
+	AllowOverlaps bool `json:"-"`
 }
 
 // Store keeps extracts. Both stores implement it (spatial/store/postgis,

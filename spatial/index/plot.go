@@ -34,7 +34,8 @@ type Sheet struct {
 	GridNumber string
 	Scale      grid.Scale
 	EPSG       int32
-	Frame      orb.Polygon // plane metres
+	OffGrid    bool             // not a cell of the Circular 25 grid (spatial.Sheet.OffGrid)
+	Frame      orb.MultiPolygon // plane metres
 	Merc       orb.Bound
 }
 
@@ -110,7 +111,7 @@ func (in *interner) sheet(s *spatial.Sheet) *Sheet {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	e := &Sheet{Key: spatial.SheetKey{Unit: in.str(s.Key.Unit), Number: s.Key.Number}, GridNumber: s.GridNumber,
-		Scale: s.Scale, EPSG: int32(s.EPSG), Frame: s.Frame, Merc: mercBound(z, s.Frame.Bound())}
+		Scale: s.Scale, EPSG: int32(s.EPSG), OffGrid: s.OffGrid, Frame: s.Frame, Merc: mercBound(z, s.Frame.Bound())}
 	in.sheets[s.Key] = e
 	return e
 }

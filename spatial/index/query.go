@@ -144,7 +144,7 @@ func (s *Snapshot) SheetsAt(q Point, fn func(*Sheet) bool) {
 	m := q.merc()
 	s.sheets.Search(m, m, func(_, _ [2]float64, sh *Sheet) bool {
 		pt := q.in(sh.EPSG)
-		if len(sh.Frame) > 0 && Locate(orb.MultiPolygon{sh.Frame}, pt) != Outside {
+		if len(sh.Frame) > 0 && Locate(sh.Frame, pt) != Outside {
 			return fn(sh)
 		}
 		return true

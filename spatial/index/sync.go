@@ -25,8 +25,8 @@ func (ix *Index) CatchUp(ctx context.Context, feed spatial.ChangeFeed) ([]Touche
 }
 
 // Sync brings the index up to date after a write made by this instance:
-// through the change feed when the store has one (PostGIS), otherwise by
-// reading back the plots the write touched (GeoPackage, one instance): one
+// through the change feed when the store has one (both stores do),
+// otherwise by reading back the plots the write touched: one
 // query each for a small write, one pass over the store's plots for a
 // large one (an HTTP ingest of a province touches every plot).
 func (ix *Index) Sync(ctx context.Context, store spatial.Store, res spatial.WriteResult) ([]Touched, error) {

@@ -15,8 +15,9 @@ import (
 	"cadastre/spatial/store/gpkg"
 )
 
-// TestSyncReadsBack writes to a GeoPackage (no change feed) and syncs the
-// index after each write: a small write (read back plot by plot) and a
+// TestSyncReadsBack writes to a GeoPackage, seen as a store without a
+// change feed (the feed methods hidden), and syncs the index after each
+// write: a small write (read back plot by plot) and a
 // large one (read back in one pass over the store), each with changed and
 // retired plots. After each, the index must hold what a fresh build from
 // the store holds.
@@ -27,6 +28,7 @@ func TestSyncReadsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	src := struct{ spatial.Store }{st} // read back, not through gpkg's feed
 	cfg := sampledata.DefaultConfig()
 	cfg.Plots = 12000
 	b, err := sampledata.Batch(cfg)
@@ -39,7 +41,7 @@ func TestSyncReadsBack(t *testing.T) {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ix := index.New()
-	if _, err := ix.Build(ctx, st, log); err != nil {
+	if _, err := ix.Build(ctx, src, log); err != nil {
 		t.Fatal(err)
 	}
 	for round, n := range []int{40, 8000} { // 8000: above both thresholds of the one-pass read
@@ -62,7 +64,7 @@ func TestSyncReadsBack(t *testing.T) {
 		if len(res.Touched) != n {
 			t.Fatalf("write of %d touched %d", n, len(res.Touched))
 		}
-		touched, err := ix.Sync(ctx, st, res)
+		touched, err := ix.Sync(ctx, src, res)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/paulmach/orb"
 
@@ -38,13 +40,15 @@ func (d *decoder) plot(p *props, g orb.MultiPolygon) {
 	p.item.Plot = pl
 }
 
-// sheet interprets a sheet feature; its frame is the feature's polygon.
+// sheet interprets a sheet feature; its frame is the feature's polygon
+// (or polygons, for an off-grid sheet).
 func (d *decoder) sheet(p *props, g orb.MultiPolygon) {
 	k := spatial.SheetKey{Unit: p.unit(FieldUnit, true), Number: p.int(FieldSheet)}
 	p.key = "sheet " + k.String()
-	s := &spatial.Sheet{Key: k, GridNumber: p.str(FieldGridNumber, true)}
+	offGrid := p.boolean(FieldOffGrid)
+	s := &spatial.Sheet{Key: k, GridNumber: p.str(FieldGridNumber, !offGrid), OffGrid: offGrid}
 	if sc, ok := p.m[FieldScale]; ok {
-		scale, err := grid.ParseScale(fmt.Sprint(sc))
+		scale, err := parseScale(fmt.Sprint(sc), offGrid)
 		if err != nil {
 			p.problem(FieldScale, err.Error())
 		}
@@ -63,13 +67,28 @@ func (d *decoder) sheet(p *props, g orb.MultiPolygon) {
 		}
 		mp, epsg := d.toPlane(p, g, u, known)
 		s.EPSG = epsg
-		if len(mp) != 1 {
-			p.problem("geometry", "a sheet frame is one polygon")
+		if len(mp) != 1 && !offGrid {
+			p.problem("geometry", "a grid sheet's frame is one polygon (a sheet off the Circular 25 grid may have several: off_grid true)")
 		} else {
-			s.Frame = mp[0]
+			s.Frame = mp
 		}
 	}
 	p.item.Sheet = s
+}
+
+// parseScale reads a sheet's scale: one of the six of Circular 25 for a
+// grid sheet, any whole denominator 1:1 .. 1:1,000,000 off the grid
+// (older surveys were drawn at 1:2500, 1:4000...).
+func parseScale(s string, offGrid bool) (grid.Scale, error) {
+	if !offGrid {
+		return grid.ParseScale(s)
+	}
+	t := strings.TrimPrefix(strings.TrimSpace(s), "1:")
+	n, err := strconv.Atoi(t)
+	if err != nil || n <= 0 || n > 1_000_000 {
+		return 0, fmt.Errorf("scale %q: want 1:N or N, N a whole number up to 1000000", s)
+	}
+	return grid.Scale(n), nil
 }
 
 // toPlane returns the geometry in the VN-2000 plane: as given for a zone

@@ -21,6 +21,7 @@ const (
 	FieldGridNumber = "grid_number"
 	FieldScale      = "scale"
 	FieldSurveyYear = "survey_year"
+	FieldOffGrid    = "off_grid" // true: a sheet that is not a cell of the Circular 25 grid
 )
 
 //go:embed fields.json
@@ -78,7 +79,7 @@ func parseFields(b []byte, into *Fields) (*Fields, error) {
 func knownField(s string) bool {
 	switch s {
 	case FieldUnit, FieldSheet, FieldPlot, FieldCommune, FieldArea, FieldLegalArea, FieldLandUse,
-		FieldAddress, FieldGridNumber, FieldScale, FieldSurveyYear:
+		FieldAddress, FieldGridNumber, FieldScale, FieldSurveyYear, FieldOffGrid:
 		return true
 	}
 	return false

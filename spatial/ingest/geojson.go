@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb"
@@ -29,6 +30,8 @@ type Options struct {
 	// input into the plane of the plot's unit and to default the current
 	// commune. nil: WGS 84 input is refused.
 	Unit func(code string) (spatial.AdminUnit, bool)
+	// Limits bound a feature's vertices and the length of a string.
+	Limits Limits
 }
 
 // Item is one decoded feature: a plot or a sheet, or only problems.
@@ -39,22 +42,28 @@ type Item struct {
 	Problems []spatial.Problem
 }
 
-// DecodeGeoJSON streams a FeatureCollection and calls fn for each feature
-// in file order; memory stays bounded by one feature. The `crs` member must
-// come before `features` (GDAL writes it there) unless opt.CRS is given.
+// DecodeGeoJSON streams a FeatureCollection (or a single Feature) and
+// calls fn for each feature in file order; memory stays bounded by one
+// feature and the Limits. The `crs` member must come before `features`
+// (GDAL writes it there) unless opt.CRS is given. The input must be
+// exactly one such object: another document or any bytes after it but
+// white space, an object without a type or of another type, invalid UTF-8
+// anywhere, are a KindInvalid error (issue 13: refused, not altered).
 func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 	if opt.Fields == nil {
 		opt.Fields = DefaultFields()
 	}
-	dec := newTokenDecoder(r)
+	dec := newTokenDecoder(newStringGuard(r, opt.Limits.str()))
 	if dec.PeekKind() != '{' {
 		tok, err := dec.ReadToken()
 		if err == nil {
 			err = fmt.Errorf("got %s", kindName(tok.Kind()))
 		}
-		return inputErr("not a GeoJSON object: %v", err)
+		return decodeErr("not a GeoJSON object", err)
 	}
 	d := &decoder{opt: opt, epsg: opt.CRS}
+	var typ string
+	single := streamFeature{props: map[string]any{}, geomErr: errors.New("no geometry")}
 	err := readObject(dec, func(key string) error {
 		switch key {
 		case "type":
@@ -62,20 +71,30 @@ func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 			if err != nil {
 				return err // bad JSON
 			}
-			if t, _ := v.(string); t != "FeatureCollection" {
-				return inputErr("top-level type is %q; want FeatureCollection", fmt.Sprint(v))
+			if typ, _ = v.(string); typ != "FeatureCollection" && typ != "Feature" {
+				return inputErr("top-level type is %q; want FeatureCollection or Feature", fmt.Sprint(v))
 			}
 			return nil
 		case "crs":
 			return d.readCRS(dec)
 		case "features":
+			if typ == "Feature" {
+				return dec.SkipValue() // a foreign member of a Feature
+			}
 			return d.readFeatures(dec, fn)
+		case "geometry", "properties":
+			// Members of a single Feature; a FeatureCollection's are foreign
+			// and dropped when its type is known.
+			return d.readFeatureMember(dec, key, &single)
 		}
 		if err := dec.SkipValue(); err != nil {
 			return inputErr("bad JSON in member %q: %v", key, err)
 		}
 		return nil
 	})
+	if err == nil {
+		err = d.end(dec, typ, &single, fn)
+	}
 	var pe passErr
 	var se *spatial.Error
 	switch {
@@ -86,7 +105,52 @@ func DecodeGeoJSON(r io.Reader, opt Options, fn func(Item) error) error {
 	case errors.As(err, &se):
 		return err // a problem of the file, already said
 	}
-	return inputErr("bad JSON: %v", err)
+	return decodeErr("bad JSON", err)
+}
+
+// end checks what follows the top-level object (nothing but white space)
+// and its type, and hands a single Feature to fn.
+func (d *decoder) end(dec *jsontext.Decoder, typ string, single *streamFeature, fn func(Item) error) error {
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		if err == nil {
+			return inputErr("more than one JSON document: something follows the GeoJSON object at byte %d", dec.InputOffset())
+		}
+		return decodeErr("after the GeoJSON object", err)
+	}
+	switch typ {
+	case "":
+		return inputErr("the top-level object has no type: want a GeoJSON FeatureCollection or Feature")
+	case "Feature":
+		single.typ = "Feature"
+		if err := fn(d.feature(0, single)); err != nil {
+			return passErr{err}
+		}
+	}
+	return nil
+}
+
+// decodeErr is the KindInvalid error of a file the decoder cannot read
+// further, saying where: a string over the limit, invalid UTF-8 (with
+// the JSON pointer of the value), or bad JSON.
+func decodeErr(what string, err error) error {
+	var long errStringTooLong
+	if errors.As(err, &long) {
+		return inputErr("%s: %v", what, long)
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		where := ""
+		if se.JSONPointer != "" {
+			where = fmt.Sprintf(" in %s", se.JSONPointer)
+		}
+		if strings.Contains(se.Error(), "invalid UTF-8") {
+			return inputErr("%s: invalid UTF-8%s at byte %d (save the file as UTF-8)", what, where, se.ByteOffset)
+		}
+	}
+	if what == "bad JSON" {
+		return inputErr("bad JSON: %v", err)
+	}
+	return inputErr("%s: bad JSON: %v", what, err)
 }
 
 // passErr carries an error of DecodeGeoJSON's callback out unchanged.
@@ -147,10 +211,10 @@ func (d *decoder) readFeatures(dec *jsontext.Decoder, fn func(Item) error) error
 		f := streamFeature{props: map[string]any{}}
 		if dec.PeekKind() == 'n' { // a null feature: a problem of its own, as any non-feature
 			if _, err := dec.ReadToken(); err != nil {
-				return inputErr("feature #%d: bad JSON: %v", i, err)
+				return decodeErr(fmt.Sprintf("feature #%d", i), err)
 			}
 		} else if err := d.readFeature(dec, &f); err != nil {
-			return inputErr("feature #%d: bad JSON: %v", i, err)
+			return decodeErr(fmt.Sprintf("feature #%d", i), err)
 		}
 		if err := fn(d.feature(i, &f)); err != nil {
 			return passErr{err}
@@ -172,9 +236,12 @@ func (d *decoder) feature(i int, f *streamFeature) Item {
 	if err != nil {
 		p.problem("geometry", err.Error())
 	}
+	for _, bt := range f.badText {
+		p.problem(bt[0], bt[1])
+	}
 	if p.has(FieldPlot) {
 		d.plot(p, g)
-	} else if p.has(FieldGridNumber) {
+	} else if p.has(FieldGridNumber) || p.has(FieldOffGrid) {
 		d.sheet(p, g)
 	} else {
 		p.problem("properties", "neither a plot (no plot number) nor a sheet (no grid number)")

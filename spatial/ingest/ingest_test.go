@@ -69,7 +69,7 @@ func TestDecodeGeoJSON(t *testing.T) {
 			t.Errorf("item 2 lacks a %s problem: %v", w, items[2].Problems)
 		}
 	}
-	if s := items[3].Sheet; s == nil || s.Scale != 1000 || s.GridNumber != "192 600-1-a" || s.SurveyYear != 2019 || len(s.Frame[0]) != 5 {
+	if s := items[3].Sheet; s == nil || s.Scale != 1000 || s.GridNumber != "192 600-1-a" || s.SurveyYear != 2019 || len(s.Frame) != 1 || len(s.Frame[0][0]) != 5 {
 		t.Errorf("item 3 sheet: %+v %v", s, items[3].Problems)
 	}
 	if !hasProblem(items[4], "properties", "neither") {

@@ -1,14 +1,13 @@
 package ingest
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"cadastre/spatial"
 )
@@ -63,6 +62,7 @@ type Settings struct {
 	RetireMissing bool    // retire stored plots of the ingested sheets absent from the input
 	DryRun        bool    // check everything, store nothing
 	MinOverlap    float64 // m²; default 0.01
+	MaxProblems   int     // problems (and warnings) listed per kind; default DefaultMaxProblems; all are counted
 	Progress      func(features int)
 	// Phase, if set, is told when the job enters each step after the
 	// input is read ("overlaps", "retire", "commit"), and "done": at a
@@ -70,13 +70,18 @@ type Settings struct {
 	Phase func(name string)
 }
 
-// Report is the outcome of a job.
+// Report is the outcome of a job. Problems and Warnings list the first
+// MaxProblems of each kind in input order; their summaries count them all
+// and the features they concern (an overlap row names two plots). In a
+// dry run Result is what the write would have done.
 type Report struct {
-	Features int                 `json:"features"`
-	Result   spatial.WriteResult `json:"result"`
-	Problems []spatial.Problem   `json:"problems,omitempty"`
-	Warnings []spatial.Problem   `json:"warnings,omitempty"`
-	DryRun   bool                `json:"dry_run,omitempty"`
+	Features       int                 `json:"features"`
+	Result         spatial.WriteResult `json:"result"`
+	Problems       []spatial.Problem   `json:"problems,omitempty"`
+	Warnings       []spatial.Problem   `json:"warnings,omitempty"`
+	ProblemSummary Summary             `json:"problem_summary"`
+	WarningSummary Summary             `json:"warning_summary"`
+	DryRun         bool                `json:"dry_run,omitempty"`
 }
 
 // Run ingests the inputs in one transaction of w: all of them, or on any
@@ -96,14 +101,17 @@ func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []s
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	j := &job{ctx: ctx, tx: tx, set: set, rep: &Report{DryRun: set.DryRun}, units: map[string]spatial.AdminUnit{},
-		queue: make(chan queued, 1), written: make(chan struct{})}
+		queue: make(chan queued, 1), written: make(chan struct{}),
+		problems: newCollector(set.MaxProblems, inputs), warnings: newCollector(set.MaxProblems, inputs), inputs: inputs}
 	for _, u := range units {
 		j.units[u.Code] = u
 	}
 	j.set.Decode.Unit = func(c string) (spatial.AdminUnit, bool) { u, ok := j.units[c]; return u, ok }
 	go j.writer()
 	defer j.drain() // before the deferred Rollback: the writer must be done with tx
-	for _, in := range inputs {
+	defer j.report()
+	for i, in := range inputs {
+		j.fileIdx = i
 		if err := j.input(in); err != nil {
 			return j.rep, err
 		}
@@ -111,31 +119,31 @@ func Run(ctx context.Context, w spatial.Writer, change spatial.Change, units []s
 	if err := j.drain(); err != nil {
 		return j.rep, err
 	}
-	sortProblems(j.rep.Problems, inputs)
 	return j.finish()
 }
 
-// sortProblems orders problems by input, then position; those of the batch
-// as a whole (no position) come last. The writer reports a chunk's problems
-// while the next chunk is being read, so they arrive out of order.
-func sortProblems(ps []spatial.Problem, inputs []Input) {
-	order := map[string]int{}
-	for i, in := range inputs {
-		if _, ok := order[in.Name]; !ok {
-			order[in.Name] = i
-		}
-	}
-	rank := func(p spatial.Problem) (int, int) {
-		if p.Index < 0 {
-			return len(inputs), 0
-		}
-		return order[p.Input], p.Index
-	}
-	slices.SortStableFunc(ps, func(a, b spatial.Problem) int {
-		ai, ax := rank(a)
-		bi, bx := rank(b)
-		return cmp.Or(cmp.Compare(ai, bi), cmp.Compare(ax, bx))
-	})
+// report fills the report's problem and warning lists and summaries.
+// The writer reports a chunk's problems while the next chunk is being
+// read, so they arrive out of order; the collectors sort them.
+func (j *job) report() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.rep.Problems, j.rep.ProblemSummary = j.problems.result()
+	j.rep.Warnings, j.rep.WarningSummary = j.warnings.result()
+}
+
+// problem records a problem of the data; the job will not commit.
+func (j *job) problem(p spatial.Problem) {
+	j.mu.Lock()
+	j.problems.add(p)
+	j.failed = true
+	j.mu.Unlock()
+}
+
+func (j *job) warning(p spatial.Problem) {
+	j.mu.Lock()
+	j.warnings.add(p)
+	j.mu.Unlock()
 }
 
 // job is the state of one Run.
@@ -159,8 +167,13 @@ type job struct {
 	queue    chan queued
 	written  chan struct{} // closed when the writer has finished
 	drained  bool
-	mu       sync.Mutex // guards rep.Problems, failed and writeErr while the writer runs
+	mu       sync.Mutex // guards problems, warnings, failed and writeErr while the writer runs
 	writeErr error      // the store failed (not a problem in the data): stop
+
+	problems, warnings *collector
+	inputs             []Input
+	fileIdx            int       // ordinal of the input being read
+	where              positions // input positions of the plots given to the transaction
 }
 
 // queued is a chunk handed to the writer, with the input positions of its
@@ -190,9 +203,25 @@ func (j *job) input(in Input) error {
 	return j.flush()
 }
 
+// maxUnitsFile is the size limit of a units file (a province has a few
+// hundred units; the whole country about ten thousand).
+const maxUnitsFile = 64 << 20
+
+// unitsFile reads a units file whole. encoding/json would turn invalid
+// UTF-8 into U+FFFD, so it is refused first; json.Unmarshal refuses
+// anything after the array.
 func (j *job) unitsFile(r io.Reader) error {
+	b, err := io.ReadAll(io.LimitReader(r, maxUnitsFile+1))
+	switch {
+	case err != nil:
+		return err
+	case len(b) > maxUnitsFile:
+		return spatial.Errorf(spatial.KindInvalid, "units file larger than %d bytes", maxUnitsFile)
+	case !utf8.Valid(b):
+		return spatial.Errorf(spatial.KindInvalid, "units file: not valid UTF-8 (save it as UTF-8)")
+	}
 	var us []spatial.AdminUnit
-	if err := json.NewDecoder(r).Decode(&us); err != nil {
+	if err := json.Unmarshal(b, &us); err != nil {
 		return spatial.Errorf(spatial.KindInvalid, "units file: want a JSON array of units: %v", err)
 	}
 	for _, u := range us {
@@ -210,13 +239,10 @@ func (j *job) item(it Item) error {
 		j.set.Progress(j.rep.Features)
 	}
 	if len(it.Problems) > 0 {
-		j.mu.Lock()
 		for _, p := range it.Problems {
 			p.Input, p.Index = j.file, it.Index
-			j.rep.Problems = append(j.rep.Problems, p)
+			j.problem(p)
 		}
-		j.failed = true
-		j.mu.Unlock()
 		return nil
 	}
 	switch {
@@ -226,6 +252,7 @@ func (j *job) item(it Item) error {
 	case it.Plot != nil:
 		j.chunk.Plots = append(j.chunk.Plots, it.Plot)
 		j.pos = append(j.pos, position{j.file, it.Index})
+		j.where.add(it.Plot.Key, j.fileIdx, it.Index)
 		j.remember(it.Plot.Key)
 	}
 	if len(j.chunk.Plots) >= j.set.Chunk {
@@ -279,21 +306,23 @@ func (j *job) writer() {
 			continue
 		}
 		err := j.tx.Write(j.ctx, &q.b)
-		j.mu.Lock()
+		for _, w := range q.b.Warnings {
+			j.warning(locate(w, q.pos, q.sheetP))
+		}
 		switch {
 		case err == nil:
 		case spatial.KindOf(err) != spatial.KindInvalid:
+			j.mu.Lock()
 			j.writeErr = err
+			j.mu.Unlock()
 		default:
-			j.failed = true
 			for _, p := range spatial.ProblemsOf(err) {
-				j.rep.Problems = append(j.rep.Problems, locate(p, q.pos, q.sheetP))
+				j.problem(locate(p, q.pos, q.sheetP))
 			}
 			if len(spatial.ProblemsOf(err)) == 0 {
-				j.rep.Problems = append(j.rep.Problems, spatial.Problem{Index: -1, Reason: err.Error()})
+				j.problem(spatial.Problem{Index: -1, Reason: err.Error()})
 			}
 		}
-		j.mu.Unlock()
 	}
 }
 
@@ -329,14 +358,15 @@ func locate(p spatial.Problem, pos, sheetP []position) spatial.Problem {
 	return p
 }
 
-// finish runs the whole-batch checks and commits, or rolls back.
+// finish runs the whole-batch checks and commits, or rolls back. The
+// overlaps are looked for even when features failed: the transaction
+// holds every feature that passed its own checks (spatial.Tx.Write), so
+// one run reports bad rings, frames and overlaps together (issue 13).
 func (j *job) finish() (*Report, error) {
 	defer j.phase("done")
-	if !j.failed {
-		j.phase("overlaps")
-		if err := j.overlaps(); err != nil {
-			return j.rep, err
-		}
+	j.phase("overlaps")
+	if err := j.overlaps(); err != nil {
+		return j.rep, err
 	}
 	if !j.failed && j.set.RetireMissing {
 		j.phase("retire")
@@ -345,9 +375,12 @@ func (j *job) finish() (*Report, error) {
 		}
 	}
 	if j.failed {
-		return j.rep, spatial.Invalid(fmt.Sprintf("ingest rejected: %d problem(s), nothing stored", len(j.rep.Problems)), j.rep.Problems)
+		j.report()
+		s := j.rep.ProblemSummary
+		return j.rep, spatial.Invalid(fmt.Sprintf("ingest rejected: %d problem(s) in %d feature(s), nothing stored", s.Rows, s.Features), j.rep.Problems)
 	}
 	if j.set.DryRun {
+		j.rep.Result = j.tx.Totals()
 		return j.rep, nil
 	}
 	j.phase("commit")
@@ -368,16 +401,37 @@ func (j *job) overlaps() error {
 		return err
 	}
 	for _, o := range ovs {
-		p := spatial.Problem{Index: -1, Feature: o.A.String(), Field: "geometry",
-			Reason: fmt.Sprintf("overlaps plot %s by %.2f m²", o.B, o.Area)}
+		p := j.overlapProblem(o)
 		if j.set.AllowOverlaps {
-			j.rep.Warnings = append(j.rep.Warnings, p)
+			j.warning(p)
 		} else {
-			j.rep.Problems = append(j.rep.Problems, p)
-			j.failed = true
+			j.problem(p)
 		}
 	}
 	return nil
+}
+
+// overlapProblem is the report row of an overlap: about the plot of this
+// ingest (the first by key when both are), with its file position, naming
+// the other plot and its position when it is of this ingest too.
+func (j *job) overlapProblem(o spatial.Overlap) spatial.Problem {
+	a, b := o.A, o.B
+	ai, ax, aok := j.where.find(a)
+	bi, bx, bok := j.where.find(b)
+	if !aok && bok {
+		a, b, ai, ax, aok, bi, bx, bok = b, a, bi, bx, bok, ai, ax, aok
+	}
+	p := spatial.Problem{Index: -1, Feature: a.String(), Field: "geometry", Check: spatial.CheckOverlap, Other: b.String()}
+	if aok {
+		p.Input, p.Index = j.inputs[ai].Name, ax
+	}
+	other := "stored plot " + b.String()
+	if bok {
+		p.OtherInput, p.OtherIndex = j.inputs[bi].Name, &bx
+		other = fmt.Sprintf("plot %s (%s #%d)", b, j.inputs[bi].Name, bx)
+	}
+	p.Reason = fmt.Sprintf("overlaps %s by %.2f m²", other, o.Area)
+	return p
 }
 
 func (j *job) retireMissing() error {
@@ -405,8 +459,9 @@ func (j *job) retireMissing() error {
 	}
 	err = j.tx.Write(j.ctx, &spatial.Batch{Retire: retire})
 	if spatial.KindOf(err) == spatial.KindInvalid {
-		j.failed = true
-		j.rep.Problems = append(j.rep.Problems, spatial.ProblemsOf(err)...)
+		for _, p := range spatial.ProblemsOf(err) {
+			j.problem(p)
+		}
 		return nil
 	}
 	return err

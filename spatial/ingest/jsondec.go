@@ -19,10 +19,12 @@ import (
 // decoder twice more; that was a third of an ingest's CPU time.
 // TestStreamDecoderAsEncodingJSON checks both read the same files alike.
 
-// newTokenDecoder is as lenient as encoding/json was: a repeated member
-// name keeps the last value, invalid UTF-8 becomes U+FFFD.
+// newTokenDecoder is as lenient as encoding/json was about a repeated
+// member name (the last value is kept) but refuses invalid UTF-8, which
+// encoding/json turned into U+FFFD: text is stored as sent or refused,
+// never altered (issue 13).
 func newTokenDecoder(r io.Reader) *jsontext.Decoder {
-	return jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	return jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(false))
 }
 
 // readObject reads an object whose '{' is next, calling member for each
@@ -126,6 +128,7 @@ type streamFeature struct {
 	props   map[string]any
 	geom    orb.MultiPolygon
 	geomErr error
+	badText [][2]string // (property, reason) of values that cannot be stored
 }
 
 // readFeature reads one feature object. A JSON syntax error is returned
@@ -134,8 +137,7 @@ type streamFeature struct {
 func (d *decoder) readFeature(dec *jsontext.Decoder, f *streamFeature) error {
 	f.geomErr = errors.New("no geometry")
 	return readObject(dec, func(name string) error {
-		switch name {
-		case "type":
+		if name == "type" {
 			v, err := readAny(dec)
 			if err != nil {
 				return err
@@ -146,31 +148,44 @@ func (d *decoder) readFeature(dec *jsontext.Decoder, f *streamFeature) error {
 				f.typ = fmt.Sprint(v)
 			}
 			return nil
-		case "geometry":
-			g, gerr, err := readGeometry(dec)
-			f.geom, f.geomErr = g, gerr
+		}
+		return d.readFeatureMember(dec, name, f)
+	})
+}
+
+// readFeatureMember reads the member name of a feature (its geometry or
+// properties; others are skipped). A property holding a NUL character is
+// noted in f.badText under its canonical name.
+func (d *decoder) readFeatureMember(dec *jsontext.Decoder, name string, f *streamFeature) error {
+	switch name {
+	case "geometry":
+		g, gerr, err := readGeometry(dec, d.opt.Limits.vertices())
+		f.geom, f.geomErr = g, gerr
+		return err
+	case "properties":
+		if dec.PeekKind() == 'n' {
+			_, err := dec.ReadToken()
 			return err
-		case "properties":
-			if dec.PeekKind() == 'n' {
-				_, err := dec.ReadToken()
+		}
+		return readObject(dec, func(k string) error {
+			v, err := readAny(dec)
+			if err != nil {
 				return err
 			}
-			return readObject(dec, func(k string) error {
-				v, err := readAny(dec)
-				if err != nil {
-					return err
-				}
-				f.props[d.opt.Fields.canonicalName(k)] = v
-				return nil
-			})
-		}
-		return dec.SkipValue()
-	})
+			canon := d.opt.Fields.canonicalName(k)
+			if why := textIn(v); why != "" {
+				f.badText = append(f.badText, [2]string{canon, why})
+			}
+			f.props[canon] = v
+			return nil
+		})
+	}
+	return dec.SkipValue()
 }
 
 // readGeometry reads a GeoJSON geometry (or null) into a multipolygon. err
 // is a JSON syntax error; gerr says why valid JSON is not a polygon.
-func readGeometry(dec *jsontext.Decoder) (mp orb.MultiPolygon, gerr, err error) {
+func readGeometry(dec *jsontext.Decoder, maxVertices int) (mp orb.MultiPolygon, gerr, err error) {
 	if dec.PeekKind() == 'n' {
 		_, err := dec.ReadToken()
 		return nil, errors.New("no geometry"), err
@@ -195,7 +210,7 @@ func readGeometry(dec *jsontext.Decoder) (mp orb.MultiPolygon, gerr, err error) 
 		case "coordinates":
 			sawCoords = true
 			var err error
-			depth, coords, coordErr, err = readCoordinates(dec)
+			depth, coords, coordErr, err = readCoordinates(dec, maxVertices)
 			return err
 		}
 		return dec.SkipValue()
@@ -229,7 +244,7 @@ func readGeometry(dec *jsontext.Decoder) (mp orb.MultiPolygon, gerr, err error) 
 // numbers (a third, the height, is dropped, as orb does). cerr says why
 // valid JSON is not such an array (mixed depths, a position of fewer than
 // two numbers, an empty ring); an empty array is depth 0 and no polygon.
-func readCoordinates(dec *jsontext.Decoder) (depth int, mp orb.MultiPolygon, cerr, err error) {
+func readCoordinates(dec *jsontext.Decoder, maxVertices int) (depth int, mp orb.MultiPolygon, cerr, err error) {
 	if dec.PeekKind() != '[' {
 		return 0, nil, fmt.Errorf("coordinates are %s, want an array", kindName(dec.PeekKind())), dec.SkipValue()
 	}
@@ -254,7 +269,11 @@ func readCoordinates(dec *jsontext.Decoder) (depth int, mp orb.MultiPolygon, cer
 	// The reader is inside the first position, at its first number.
 	var ring orb.Ring
 	var poly orb.Polygon
-	for {
+	for vertices := 1; ; vertices++ {
+		if vertices > maxVertices {
+			// The rest is skipped token by token: memory stays at the limit.
+			return skipRest(dec, base, fmt.Errorf("more than %d vertices, the limit of one feature", maxVertices))
+		}
 		var p orb.Point
 		n := 0
 		for dec.PeekKind() == '0' {

@@ -104,6 +104,35 @@ func (p *props) number(field string, required bool) (float64, bool) {
 	return f, true
 }
 
+// boolean returns a flag: true/false, 1/0, "true"/"false", "yes"/"no"
+// (GDAL writes booleans into Shapefiles as 1/0); missing is false.
+func (p *props) boolean(field string) bool {
+	v, ok := p.m[field]
+	if !ok || v == nil {
+		return false
+	}
+	switch t := v.(type) {
+	case bool:
+		return t
+	case json.Number:
+		switch t.String() {
+		case "1":
+			return true
+		case "0":
+			return false
+		}
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "1", "yes", "y":
+			return true
+		case "false", "0", "no", "n", "":
+			return false
+		}
+	}
+	p.problem(field, fmt.Sprintf("want true or false, got %v", v))
+	return false
+}
+
 // landUse accepts an array of codes or a string "ONT+CLN", "ONT, CLN",
 // "ONT;CLN" (main purpose first). Codes are checked by Batch.Check.
 func (p *props) landUse(field string) []string {

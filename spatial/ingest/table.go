@@ -47,7 +47,7 @@ func DecodeCoordinateTable(r io.Reader, opt Options, fn func(Item) error) error 
 	if opt.Fields == nil {
 		opt.Fields = DefaultFields()
 	}
-	br := bufio.NewReader(r)
+	br := bufio.NewReader(&lineGuard{r: r, max: opt.Limits.str()})
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
 	}
@@ -223,6 +223,10 @@ func (t *table) start(row int, key spatial.PlotKey, rec []string, kerr error) {
 	t.seen[key] = true
 	for _, c := range []string{FieldCommune, FieldLandUse, FieldLegalArea, FieldAddress} {
 		if v, ok := t.cell(rec, c); ok && v != "" {
+			if why := spatial.TextProblem(v); why != "" {
+				t.cur.problems = append(t.cur.problems, spatial.Problem{Index: t.ordinal, Feature: key.String(), Field: fmt.Sprintf("%s (row %d)", c, row), Reason: why})
+				continue
+			}
 			t.cur.props[c] = v
 		}
 	}

@@ -85,7 +85,12 @@ function renderLegend() {
   for (const g of config.groups) {
     if (!by[g]) continue;
     const li = document.createElement("li");
-    li.innerHTML = `<span class="sw" style="background:${colours[g] || fallbackColour}"></span>`;
+    // Swatches are styled through the CSSOM: the page's Content-Security-
+    // Policy refuses style attributes in markup.
+    const sw = document.createElement("span");
+    sw.className = "sw";
+    sw.style.background = colours[g] || fallbackColour;
+    li.append(sw);
     const name = document.createElement("span");
     name.innerHTML = `<span></span> <span class="codes"></span>`;
     name.firstChild.textContent = t("g_" + g);
@@ -94,7 +99,9 @@ function renderLegend() {
     ul.append(li);
   }
   const li = document.createElement("li");
-  li.innerHTML = `<span class="sw" style="border:2px solid #7a1f7a;background:none"></span>`;
+  const sw = document.createElement("span");
+  sw.className = "sw sheet";
+  li.append(sw);
   li.append(t("g_sheet"));
   ul.append(li);
 }

@@ -4,11 +4,17 @@ package extracttest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"cadastre/spatial"
 	"cadastre/spatial/extract"
+	"cadastre/spatial/ingest"
 	"cadastre/spatial/store/storetest"
 )
 
@@ -156,5 +162,128 @@ func RunTx(t *testing.T, s TxStore) {
 	}
 	if rec, err := s.Extract(ctx, b); err != nil || rec.Status != extract.StatusRejected || len(rec.Decisions) != 1 {
 		t.Errorf("after the refused accept: extract %+v, %v; want rejected with one decision", rec, err)
+	}
+}
+
+// RunAcceptOverlaps checks extract.AcceptOverlaps on s: plot 1's accepted
+// boundary moves its east edge 3.7 cm into plot 2 (0.75 m² over the
+// 20.2 m edge). The old accept path (write, decide, commit) stores it, and
+// the next ingest of plot 2, which changes nothing of its boundary, is
+// refused for an overlap its file did not make. With the check inside the
+// transaction the acceptance is refused naming plot 2 and the area, nothing
+// is stored, and the ingest of plot 2 goes through; accepted with the
+// override, the boundary is stored and the overlaps are returned.
+func RunAcceptOverlaps(t *testing.T, s TxStore) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const side, overlap = 20.0, 0.75
+	shift := overlap / (side * 1.01) // storetest.Square is side x 1.01 side
+	type sheet struct {
+		number int
+		p1, p2 *spatial.Plot
+		e0, n0 float64
+	}
+	load := func(number int) sheet {
+		sh := storetest.SheetAt(t, storetest.UnitB, number, storetest.ZoneA, 601234, 1191876+float64(number)*600)
+		f := sh.FrameBound()
+		e0, n0 := f.Min[0]+10, f.Min[1]+10
+		p1 := storetest.Square(storetest.UnitB, number, 1, storetest.ZoneA, e0, n0, side)
+		p2 := storetest.Square(storetest.UnitB, number, 2, storetest.ZoneA, e0+side, n0, side)
+		if _, err := s.Write(ctx, &spatial.Batch{Units: storetest.Units(), Sheets: []*spatial.Sheet{sh}, Plots: []*spatial.Plot{p1, p2},
+			Change: spatial.Change{By: "t", Reason: "load"}}); err != nil {
+			t.Fatal(err)
+		}
+		return sheet{number, p1, p2, e0, n0}
+	}
+	validated := func(p *spatial.Plot) int64 {
+		rec := &extract.Record{Plot: p.Key, PlotVersion: 1, Profile: extract.DefaultProfile, SubmittedBy: "s", Submission: json.RawMessage(`{}`)}
+		if err := s.CreateExtract(ctx, rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveReport(ctx, rec.ID, extract.StatusValidated, extract.BoundaryChanged, json.RawMessage(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+		return rec.ID
+	}
+	// accept writes plot 1 with its east edge moved into plot 2, runs
+	// check (nil: the old path) and records the decision, in one
+	// transaction.
+	accept := func(sh sheet, id int64, check func(spatial.Tx) ([]extract.NeighbourArea, error)) ([]extract.NeighbourArea, error) {
+		tx, err := s.Begin(ctx, spatial.Change{By: "r", Reason: fmt.Sprintf("extract %d accepted", id)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		moved := storetest.Square(storetest.UnitB, sh.number, 1, storetest.ZoneA, sh.e0, sh.n0, side)
+		moved.Geometry = orb.MultiPolygon{{{{sh.e0, sh.n0}, {sh.e0 + side + shift, sh.n0}, {sh.e0 + side + shift, sh.n0 + side*1.01}, {sh.e0, sh.n0 + side*1.01}, {sh.e0, sh.n0}}}}
+		if err := tx.Write(ctx, &spatial.Batch{Plots: []*spatial.Plot{moved}}); err != nil {
+			t.Fatal(err)
+		}
+		var ovs []extract.NeighbourArea
+		if check != nil {
+			if ovs, err = check(tx); err != nil {
+				return ovs, err
+			}
+		}
+		if err := s.DecideInTx(ctx, tx, id, &extract.Decision{Accept: true, By: "r", PlotVersion: 2}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = tx.Commit(ctx)
+		return ovs, err
+	}
+	// ingestNeighbour ingests plot 2 as it is stored, its land use changed.
+	ingestNeighbour := func(sh sheet) (*ingest.Report, error) {
+		units, err := s.Units(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var coords []string
+		for _, pt := range sh.p2.Geometry[0][0] {
+			coords = append(coords, fmt.Sprintf("[%.4f,%.4f]", pt[0], pt[1]))
+		}
+		doc := fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"unit":%q,"sheet":%d,"plot":2,"land_use":"LUC","legal_area":%g},
+			"geometry":{"type":"Polygon","coordinates":[[%s]]}}]}`, storetest.UnitB, sh.number, sh.p2.LegalArea, strings.Join(coords, ","))
+		return ingest.Run(ctx, s, spatial.Change{By: "t", Reason: "land use survey"}, units,
+			[]ingest.Input{{Name: "neighbour.geojson", Format: ingest.FormatGeoJSON, R: strings.NewReader(doc)}},
+			ingest.Settings{Decode: ingest.Options{CRS: storetest.ZoneA}})
+	}
+
+	// The old failure: stored without the check, then the neighbour's ingest fails.
+	old := load(21)
+	if _, err := accept(old, validated(old.p1), nil); err != nil {
+		t.Fatalf("old path: accept: %v", err)
+	}
+	if rep, err := ingestNeighbour(old); spatial.KindOf(err) != spatial.KindInvalid || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0].Reason, "0.75 m²") {
+		t.Fatalf("old path: ingest of the neighbour: got %v, want refused for the 0.75 m² overlap the acceptance stored", err)
+	}
+
+	sh := load(22)
+	id := validated(sh.p1)
+	ovs, err := accept(sh, id, func(tx spatial.Tx) ([]extract.NeighbourArea, error) {
+		return extract.AcceptOverlaps(ctx, tx, sh.p1.Key, false)
+	})
+	probs := spatial.ProblemsOf(err)
+	if spatial.KindOf(err) != spatial.KindConflict || len(ovs) != 1 || ovs[0].Key != sh.p2.Key || math.Abs(ovs[0].Area-overlap) > 1e-3 ||
+		len(probs) != 1 || probs[0].Feature != sh.p2.Key.String() || !strings.Contains(probs[0].Reason, "0.75 m²") {
+		t.Fatalf("accept with the check: got %v (%v, %+v), want a conflict naming plot %s and 0.75 m²", err, ovs, probs, sh.p2.Key)
+	}
+	if h, err := s.Plot(ctx, sh.p1.Key); err != nil || h.Current.Version.Version != 1 {
+		t.Fatalf("after the refused accept: plot %+v, %v; want version 1", h, err)
+	}
+	if rec, err := s.Extract(ctx, id); err != nil || rec.Status != extract.StatusValidated || len(rec.Decisions) != 0 {
+		t.Fatalf("after the refused accept: extract %+v, %v; want validated, undecided", rec, err)
+	}
+	if rep, err := ingestNeighbour(sh); err != nil || rep.Result.Changed != 1 {
+		t.Fatalf("ingest of the neighbour after the refused accept: %v (%+v), want it changed", err, rep)
+	}
+	// The override stores it and says what it allowed.
+	ovs, err = accept(sh, id, func(tx spatial.Tx) ([]extract.NeighbourArea, error) {
+		return extract.AcceptOverlaps(ctx, tx, sh.p1.Key, true)
+	})
+	if err != nil || len(ovs) != 1 || ovs[0].Key != sh.p2.Key || !strings.Contains(extract.DescribeOverlaps(ovs), sh.p2.Key.String()+" 0.75 m²") {
+		t.Fatalf("accept with the override: got %v, %v; want stored, reporting plot 2 and 0.75 m²", ovs, err)
+	}
+	if h, err := s.Plot(ctx, sh.p1.Key); err != nil || h.Current.Version.Version != 2 {
+		t.Fatalf("after the override: plot %+v, %v; want version 2", h, err)
 	}
 }

@@ -38,16 +38,19 @@ func (s *Store) Write(ctx context.Context, b *spatial.Batch) (spatial.WriteResul
 // tables, their prepared statements, and what the chunks written so far
 // did.
 type writer struct {
-	tx       *sql.Tx
-	change   spatial.Change
-	at       time.Time
-	atText   string
-	seq      int64 // changes.seq of this transaction
-	zones    []int
-	prepared map[int]*zoneStmts
-	bounds   map[string]orb.Bound // tables written, with the extent of new rows
-	floors   map[int]fidFloor     // per zone: the largest fids before this transaction
-	res      spatial.WriteResult
+	tx     *sql.Tx
+	change spatial.Change
+	at     time.Time
+	atText string
+	// contentsAt is the last_change stamped on the tables written, kept
+	// in the change's row (changesColumns).
+	contentsAt string
+	seq        int64 // changes.seq of this transaction
+	zones      []int
+	prepared   map[int]*zoneStmts
+	bounds     map[string]orb.Bound // tables written, with the extent of new rows
+	floors     map[int]fidFloor     // per zone: the largest fids before this transaction
+	res        spatial.WriteResult
 }
 
 // fidFloor holds the largest fid of a zone's current and history plot
@@ -155,6 +158,9 @@ func (w *writer) ensureZones(ctx context.Context, b *spatial.Batch) error {
 		if err := createZone(ctx, w.tx, z, w.at); err != nil {
 			return err
 		}
+		for _, t := range []string{plotTable(z), plotVersionTable(z), sheetTable(z), sheetVersionTable(z)} {
+			w.extend(t, emptyBound) // stamped with the others at commit (WatchEdits tells them from outside edits)
+		}
 		w.zones = append(w.zones, z)
 	}
 	slices.Sort(w.zones)
@@ -215,6 +221,7 @@ func (w *writer) extend(table string, bound orb.Bound) {
 // scanning the table.
 func (w *writer) updateContents(ctx context.Context) error {
 	now := time.Now().UTC().Format(contentsLayout)
+	w.contentsAt = now
 	for table, b := range w.bounds {
 		var err error
 		if b.IsEmpty() {

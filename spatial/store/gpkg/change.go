@@ -19,9 +19,30 @@ func (w *writer) startChange(ctx context.Context) error {
 	return err
 }
 
+// changesColumns are the columns of changes that files made before them
+// gain when opened. contents_at is the gpkg_contents.last_change the
+// write stamped on the tables it wrote: a last_change that no change
+// row has was written by another program (QGIS), outside the log
+// (WatchEdits).
+var changesColumns = []string{"contents_at TEXT"}
+
+// finishChange fills in the change row's totals, or removes the row when
+// the transaction wrote nothing (an empty collection, identical data), as
+// the PostGIS store does: a change row says that something changed.
 func (w *writer) finishChange(ctx context.Context) error {
 	r := w.res
-	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?
-WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.seq)
+	if r.Units == 0 && r.Sheets == 0 && r.Inserted+r.Changed+r.Retired == 0 {
+		_, err := w.tx.ExecContext(ctx, `DELETE FROM changes WHERE seq = ?`, w.seq)
+		return err
+	}
+	_, err := w.tx.ExecContext(ctx, `UPDATE changes SET inserted = ?, changed = ?, unchanged = ?, retired = ?, sheets = ?, units = ?,
+  contents_at = ? WHERE seq = ?`, r.Inserted, r.Changed, r.Unchanged, r.Retired, r.Sheets, r.Units, w.contentsAt, w.seq)
 	return err
+}
+
+// ChangeCount returns the number of changes recorded (rows of changes).
+func (s *Store) ChangeCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM changes`).Scan(&n)
+	return n, storeError(ctx, err, "gpkg: counting the changes failed")
 }

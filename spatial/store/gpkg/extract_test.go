@@ -26,3 +26,12 @@ func TestGPKGDecideInTx(t *testing.T) {
 	defer s.Close()
 	extracttest.RunTx(t, s)
 }
+
+func TestGPKGAcceptOverlaps(t *testing.T) {
+	s, err := gpkg.Open(context.Background(), filepath.Join(t.TempDir(), "x.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	extracttest.RunAcceptOverlaps(t, s)
+}

@@ -104,7 +104,7 @@ func checkLayerKind(t *testing.T, name, block string) {
 	if i := strings.LastIndex(name, "_"); i > 0 {
 		table, zoneCode = name[:i], name[i+1:]
 	}
-	wantGeom := map[string]string{"plots": "Multi Polygon", "plot_versions": "Multi Polygon", "sheets": "Polygon", "sheet_versions": "Polygon"}[table]
+	wantGeom := map[string]string{"plots": "Multi Polygon", "plot_versions": "Multi Polygon", "sheets": "Multi Polygon", "sheet_versions": "Multi Polygon"}[table]
 	if wantGeom == "" {
 		wantGeom = "None"
 	}

@@ -139,23 +139,6 @@ func decodeMultiPolygon(b []byte) (orb.MultiPolygon, error) {
 	return nil, fmt.Errorf("gpkg: got a %s, want a MultiPolygon", g.GeoJSONType())
 }
 
-// decodePolygon decodes a sheet frame.
-func decodePolygon(b []byte) (orb.Polygon, error) {
-	g, err := decodeGeom(b)
-	if err != nil {
-		return nil, err
-	}
-	switch g := g.(type) {
-	case orb.Polygon:
-		return g, nil
-	case orb.MultiPolygon:
-		if len(g) == 1 {
-			return g[0], nil
-		}
-	}
-	return nil, fmt.Errorf("gpkg: got a %s, want a Polygon", g.GeoJSONType())
-}
-
 // blobBound returns the xy bound of a blob from its envelope, or by
 // decoding the WKB when the blob has none; ok is false for an empty
 // geometry.

@@ -72,8 +72,11 @@ var baseSchema = []string{
   unchanged INTEGER NOT NULL DEFAULT 0,
   retired INTEGER NOT NULL DEFAULT 0,
   sheets INTEGER NOT NULL DEFAULT 0,
-  units INTEGER NOT NULL DEFAULT 0)`,
+  units INTEGER NOT NULL DEFAULT 0,
+  contents_at TEXT)`,
 	tokensDDL,
+	tokenUsesDDL,
+	tokenExtractBytesDDL,
 	plotLineageDDL, plotLineageIndex, sheetLineageDDL, // issue 18 (lineage.go)
 }
 
@@ -104,7 +107,13 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 			return err
 		}
 	}
-	if err := addMissingColumns(ctx, tx, "tokens", tokenRevocationColumns); err != nil {
+	if err := addMissingColumns(ctx, tx, "tokens", append(tokenRevocationColumns, tokenExpiryColumns...)); err != nil {
+		return err
+	}
+	if err := addMissingColumns(ctx, tx, "changes", changesColumns); err != nil {
+		return err
+	}
+	if err := upgradeSheetTables(ctx, tx); err != nil {
 		return err
 	}
 	for _, row := range requiredSRS {
@@ -125,6 +134,19 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "sheet_lineage", "Merger lineage: former sheet key -> current key, from a date"); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "token_uses", "When each API token last authorized a request"); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "token_extract_bytes", "Bytes of extracts each API token stored per day (its quota)"); err != nil {
+		return err
+	}
+	zones, err := zonesInUse(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := createChangeSeqIndexes(ctx, tx, zones); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -212,4 +234,31 @@ VALUES (?, 'features', ?, ?, ?, ?)`, table, table, description, at.UTC().Format(
 	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)
 VALUES (?, 'geom', ?, ?, 0, 0)`, table, geomType, srsID)
 	return err
+}
+
+// upgradeSheetTables brings the sheet tables of a file written before
+// off-grid sheets (issue 13) up to date: an off_grid column (0 for every
+// sheet it has: they were all grid cells) and MULTIPOLYGON as the
+// registered geometry type, since a frame drawn by hand may have several
+// parts. Their Polygon blobs stay as they are (a Polygon is read as a
+// one-part frame); the declared column type in the CREATE TABLE text
+// cannot change in SQLite, and GDAL reads the type from
+// gpkg_geometry_columns.
+func upgradeSheetTables(ctx context.Context, tx *sql.Tx) error {
+	zones, err := zonesInUse(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, z := range zones {
+		for _, table := range []string{sheetTable(z), sheetVersionTable(z)} {
+			if err := addMissingColumns(ctx, tx, table, []string{"off_grid INTEGER NOT NULL DEFAULT 0"}); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE gpkg_geometry_columns SET geometry_type_name = 'MULTIPOLYGON'
+WHERE table_name = ? AND geometry_type_name = 'POLYGON'`, table); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	sheetColumns        = "geom, unit, number, grid_number, scale, survey_year, version, valid_from, changed_by, reason, source"
-	sheetColumnCount    = 11
+	sheetColumns        = "geom, unit, number, grid_number, scale, survey_year, version, valid_from, changed_by, reason, source, off_grid"
+	sheetColumnCount    = 12
 	sheetVersionColumns = sheetColumns + ", valid_to, change_seq"
 )
 
@@ -30,7 +30,7 @@ func sheetDDL(table string, history bool) []string {
 	return []string{
 		`CREATE TABLE "` + table + `" (
   fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
-  geom POLYGON NOT NULL,
+  geom MULTIPOLYGON NOT NULL,
   unit TEXT NOT NULL,
   number INTEGER NOT NULL,
   grid_number TEXT NOT NULL,
@@ -40,7 +40,8 @@ func sheetDDL(table string, history bool) []string {
   valid_from TEXT NOT NULL,
   changed_by TEXT NOT NULL,
   reason TEXT NOT NULL,
-  source TEXT NOT NULL` + extra + `)`,
+  source TEXT NOT NULL,
+  off_grid INTEGER NOT NULL DEFAULT 0` + extra + `)`,
 		`CREATE UNIQUE INDEX "` + table + `_key" ON "` + table + `" (` + key + `)`,
 	}
 }
@@ -70,6 +71,7 @@ type sheetRow struct {
 	changedBy  string
 	reason     string
 	source     string
+	offGrid    bool
 }
 
 func (r *sheetRow) dest(fid bool) []any {
@@ -78,11 +80,11 @@ func (r *sheetRow) dest(fid bool) []any {
 		d = append(d, &r.fid)
 	}
 	return append(d, &r.geom, &r.key.Unit, &r.key.Number, &r.gridNumber, &r.scale, &r.surveyYear,
-		&r.version, &r.validFrom, &r.changedBy, &r.reason, &r.source)
+		&r.version, &r.validFrom, &r.changedBy, &r.reason, &r.source, &r.offGrid)
 }
 
 func (r *sheetRow) sheet(epsg int) (*spatial.Sheet, error) {
-	frame, err := decodePolygon(r.geom)
+	frame, err := decodeMultiPolygon(r.geom) // a Polygon in files written before issue 13
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +93,7 @@ func (r *sheetRow) sheet(epsg int) (*spatial.Sheet, error) {
 		return nil, err
 	}
 	return &spatial.Sheet{
-		Key: r.key, GridNumber: r.gridNumber, Scale: grid.Scale(r.scale), EPSG: epsg, Frame: frame,
+		Key: r.key, GridNumber: r.gridNumber, Scale: grid.Scale(r.scale), EPSG: epsg, OffGrid: r.offGrid, Frame: frame,
 		SurveyYear: int(r.surveyYear.Int64),
 		Version:    spatial.Version{Version: r.version, ValidFrom: from, ChangedBy: r.changedBy, Reason: r.reason, Source: r.source},
 	}, nil
@@ -101,7 +103,7 @@ func sheetArgs(s *spatial.Sheet, blob []byte) []any {
 	year := sql.NullInt64{Int64: int64(s.SurveyYear), Valid: s.SurveyYear != 0}
 	v := s.Version
 	return []any{blob, s.Key.Unit, s.Key.Number, s.GridNumber, int(s.Scale), year,
-		v.Version, formatTime(v.ValidFrom), v.ChangedBy, v.Reason, v.Source}
+		v.Version, formatTime(v.ValidFrom), v.ChangedBy, v.Reason, v.Source, s.OffGrid}
 }
 
 // Sheets lists the current sheets of a survey unit ("" for all), ordered

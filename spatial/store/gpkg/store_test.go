@@ -222,3 +222,19 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("after concurrent writes: got %d plots, want 20", len(got))
 	}
 }
+
+// Two handles on one file: a server and a `cadastre ingest` process.
+func TestGPKGChangeFeed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feed.gpkg")
+	a, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.RunChangeFeed(t, a, b)
+}

@@ -24,7 +24,26 @@ const tokensDDL = `CREATE TABLE IF NOT EXISTS tokens (
   created_at TEXT NOT NULL,
   created_by TEXT NOT NULL,
   revoked_at TEXT,
-  revoked_by TEXT)`
+  revoked_by TEXT,
+  expires_at TEXT)`
+
+// tokenUsesDDL holds when each token last authorized a request: updated
+// in place, so apart from the token's record.
+const tokenUsesDDL = `CREATE TABLE IF NOT EXISTS token_uses (
+  token_id INTEGER PRIMARY KEY NOT NULL REFERENCES tokens (id),
+  last_used_at TEXT NOT NULL)`
+
+// tokenExtractBytesDDL holds what each token stored in extracts per day
+// (ChargeExtractBytes).
+const tokenExtractBytesDDL = `CREATE TABLE IF NOT EXISTS token_extract_bytes (
+  token_id INTEGER NOT NULL REFERENCES tokens (id),
+  day TEXT NOT NULL,
+  bytes INTEGER NOT NULL CHECK (bytes >= 0),
+  PRIMARY KEY (token_id, day))`
+
+// tokenExpiryColumns is the column a file made before tokens could
+// expire lacks (issue 15); initSchema adds it.
+var tokenExpiryColumns = []string{"expires_at TEXT"}
 
 // tokenRevocationColumns are the columns a file made before tokens could
 // be revoked lacks; initSchema adds them.
@@ -45,8 +64,15 @@ func (s *Store) CreateToken(ctx context.Context, t *spatial.Token) error {
 		at = time.Now()
 	}
 	at = at.UTC().Round(0)
-	res, err := s.db.ExecContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, created_by) VALUES (?, ?, ?, ?, ?)`,
-		t.Name, string(t.Role), t.Hash, formatTime(at), t.CreatedBy)
+	var expires any
+	if !t.ExpiresAt.IsZero() {
+		if !t.ExpiresAt.After(at) {
+			return spatial.Invalid("bad token", []spatial.Problem{{Index: -1, Field: "expires_at", Reason: "the expiry must be after the creation"}})
+		}
+		expires = formatTime(t.ExpiresAt.UTC().Round(0))
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO tokens (name, role, hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		t.Name, string(t.Role), t.Hash, formatTime(at), t.CreatedBy, expires)
 	if isUniqueViolation(err) {
 		return spatial.Wrap(spatial.KindConflict, err, "gpkg: a token with that secret already exists")
 	}
@@ -58,6 +84,9 @@ func (s *Store) CreateToken(ctx context.Context, t *spatial.Token) error {
 		return storeError(ctx, err, msg)
 	}
 	t.ID, t.CreatedAt = id, at
+	if !t.ExpiresAt.IsZero() {
+		t.ExpiresAt = t.ExpiresAt.UTC().Round(0)
+	}
 	return nil
 }
 
@@ -82,7 +111,7 @@ func checkToken(t *spatial.Token) error {
 // KindNotFound if none.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*spatial.Token, error) {
 	const msg = "gpkg: reading a token failed"
-	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ?`, hash))
+	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, spatial.Errorf(spatial.KindNotFound, "token not found")
 	}
@@ -92,13 +121,17 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*spatial.Token, e
 	return t, nil
 }
 
-const tokenColumns = "id, name, role, hash, created_at, created_by, coalesce(revoked_at, ''), coalesce(revoked_by, '')"
+// tokenColumns are read from tokens LEFT JOIN token_uses u.
+const tokenColumns = "tokens.id, name, role, hash, created_at, created_by, coalesce(revoked_at, ''), coalesce(revoked_by, ''), coalesce(expires_at, ''), coalesce(u.last_used_at, '')"
+
+// tokenFrom is the FROM clause of tokenColumns.
+const tokenFrom = ` FROM tokens LEFT JOIN token_uses u ON u.token_id = tokens.id`
 
 // scanToken reads a row of tokenColumns.
 func scanToken(row interface{ Scan(...any) error }) (*spatial.Token, error) {
 	var t spatial.Token
-	var role, created, revoked string
-	if err := row.Scan(&t.ID, &t.Name, &role, &t.Hash, &created, &t.CreatedBy, &revoked, &t.RevokedBy); err != nil {
+	var role, created, revoked, expires, used string
+	if err := row.Scan(&t.ID, &t.Name, &role, &t.Hash, &created, &t.CreatedBy, &revoked, &t.RevokedBy, &expires, &used); err != nil {
 		return nil, err
 	}
 	t.Role = spatial.Role(role)
@@ -106,9 +139,14 @@ func scanToken(row interface{ Scan(...any) error }) (*spatial.Token, error) {
 	if t.CreatedAt, err = parseTime(created); err != nil {
 		return nil, err
 	}
-	if revoked != "" {
-		if t.RevokedAt, err = parseTime(revoked); err != nil {
-			return nil, err
+	for _, f := range []struct {
+		src string
+		dst *time.Time
+	}{{revoked, &t.RevokedAt}, {expires, &t.ExpiresAt}, {used, &t.LastUsedAt}} {
+		if f.src != "" {
+			if *f.dst, err = parseTime(f.src); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return &t, nil
@@ -117,7 +155,7 @@ func scanToken(row interface{ Scan(...any) error }) (*spatial.Token, error) {
 // ListTokens returns every token, revoked ones too, by id.
 func (s *Store) ListTokens(ctx context.Context) ([]*spatial.Token, error) {
 	const msg = "gpkg: listing the tokens failed"
-	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenColumns+` FROM tokens ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+tokenColumns+tokenFrom+` ORDER BY tokens.id`)
 	if err != nil {
 		return nil, storeError(ctx, err, msg)
 	}
@@ -154,7 +192,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by string) (*spatial.
 	if err != nil {
 		return nil, storeError(ctx, err, msg)
 	}
-	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE id = ?`, id))
+	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT `+tokenColumns+tokenFrom+` WHERE tokens.id = ?`, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
@@ -166,4 +204,52 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, by string) (*spatial.
 		return nil, spatial.Errorf(spatial.KindConflict, "token %d was already revoked on %s", id, t.RevokedAt.Format(time.RFC3339))
 	}
 	return t, nil
+}
+
+// TouchToken records that token id was used at at; a later use already
+// stored wins.
+func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
+	const msg = "gpkg: recording the token's use failed"
+	res, err := s.db.ExecContext(ctx, `INSERT INTO token_uses (token_id, last_used_at) SELECT id, ? FROM tokens WHERE id = ?
+		ON CONFLICT (token_id) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)`, formatTime(at.UTC().Round(0)), id)
+	if err != nil {
+		return storeError(ctx, err, msg)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return storeError(ctx, err, msg)
+	} else if n == 0 {
+		return spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
+	}
+	return nil
+}
+
+// ChargeExtractBytes adds n to token id's extract bytes of day unless the
+// total would pass limit; one statement, atomic under SQLite's write lock.
+func (s *Store) ChargeExtractBytes(ctx context.Context, id int64, day time.Time, n, limit int64) (int64, error) {
+	const msg = "gpkg: charging the extract quota failed"
+	if n < 0 {
+		return 0, spatial.Errorf(spatial.KindInvalid, "cannot charge %d bytes", n)
+	}
+	d := day.Format(time.DateOnly)
+	var known int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tokens WHERE id = ?`, id).Scan(&known); err != nil {
+		return 0, storeError(ctx, err, msg)
+	}
+	if known == 0 {
+		return 0, spatial.Errorf(spatial.KindNotFound, "no token with id %d", id)
+	}
+	var total int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO token_extract_bytes AS b (token_id, day, bytes) SELECT ?1, ?2, ?3 WHERE ?3 <= ?4
+		ON CONFLICT (token_id, day) DO UPDATE SET bytes = b.bytes + excluded.bytes WHERE b.bytes + excluded.bytes <= ?4
+		RETURNING bytes`, id, d, n, limit).Scan(&total)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := s.db.QueryRowContext(ctx, `SELECT coalesce((SELECT bytes FROM token_extract_bytes WHERE token_id = ? AND day = ?), 0)`, id, d).Scan(&total); err != nil {
+			return 0, storeError(ctx, err, msg)
+		}
+		return total, spatial.Errorf(spatial.KindConflict, "the quota of %d extract bytes a day would be passed: %d stored on %s, %d more asked", limit, total, d, n)
+	}
+	if err != nil {
+		return 0, storeError(ctx, err, msg)
+	}
+	return total, nil
 }

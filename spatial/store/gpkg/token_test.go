@@ -102,9 +102,16 @@ func TestTokenRevocation(t *testing.T) {
 	storetest.RunTokens(t, s)
 }
 
+func TestTokenUse(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	storetest.RunTokenUse(t, s)
+}
+
 // TestTokenColumnsAdded: a file made before tokens could be revoked (its
-// tokens table without revoked_at and revoked_by) gets the columns when
-// opened; its tokens stay valid and can be revoked.
+// tokens table without revoked_at and revoked_by) or expire (without
+// expires_at, token_uses and token_extract_bytes) gets the columns and
+// tables when opened; its tokens stay valid, can be used and revoked.
 func TestTokenColumnsAdded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.gpkg")
 	s, err := Open(context.Background(), path)
@@ -120,6 +127,10 @@ func TestTokenColumnsAdded(t *testing.T) {
 	for _, q := range []string{
 		"ALTER TABLE tokens DROP COLUMN revoked_at",
 		"ALTER TABLE tokens DROP COLUMN revoked_by",
+		"ALTER TABLE tokens DROP COLUMN expires_at", // and the tables of issue 15
+		"DROP TABLE token_uses",
+		"DROP TABLE token_extract_bytes",
+		"DELETE FROM gpkg_contents WHERE table_name IN ('token_uses', 'token_extract_bytes')",
 		"INSERT INTO tokens (name, role, hash, created_at, created_by) VALUES ('old desk', 'admin', ?, '2026-01-02T03:04:05Z', 'ops')",
 	} {
 		var args []any
@@ -140,7 +151,13 @@ func TestTokenColumnsAdded(t *testing.T) {
 	if err != nil || old.Name != "old desk" || old.Revoked() {
 		t.Fatalf("the old token: got %+v (err %v), want it valid", old, err)
 	}
-	if got, err := s.RevokeToken(context.Background(), old.ID, "ops"); err != nil || !got.Revoked() {
+	if err := s.TouchToken(context.Background(), old.ID, time.Now()); err != nil {
+		t.Errorf("recording a use of the old token: %v", err)
+	}
+	if _, err := s.ChargeExtractBytes(context.Background(), old.ID, time.Now(), 10, 100); err != nil {
+		t.Errorf("charging the old token's quota: %v", err)
+	}
+	if got, err := s.RevokeToken(context.Background(), old.ID, "ops"); err != nil || !got.Revoked() || !got.ExpiresAt.IsZero() {
 		t.Errorf("revoking the old token: got %+v (err %v)", got, err)
 	}
 }

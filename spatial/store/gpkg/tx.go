@@ -28,6 +28,9 @@ func (s *Store) Begin(ctx context.Context, c spatial.Change) (spatial.Tx, error)
 
 func (s *Store) begin(ctx context.Context, c spatial.Change) (*writeTx, error) {
 	const msg = "gpkg: starting a write transaction failed"
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
 	tx, err := s.db.BeginTx(ctx, nil) // _txlock=immediate: takes the write lock now
 	if err != nil {
 		return nil, storeError(ctx, err, msg)
@@ -71,10 +74,11 @@ func (t *writeTx) Check(ctx context.Context, b *spatial.Batch) error {
 
 // Write checks and writes one chunk; its keys and sheets are remembered
 // whatever the outcome, so that a key repeated in a later chunk is
-// reported. A chunk with problems (KindInvalid) is not written at all, and
-// Commit will refuse; later chunks may still be written or checked, so
-// that one pass reports every problem of a file. Any other error leaves
-// the transaction unusable.
+// reported. A chunk with problems (KindInvalid) makes Commit refuse; the
+// part of it that passed its checks (Batch.Passed) is still written, so
+// that Overlaps sees every plot that could be stored and one pass reports
+// every problem of a file. Later chunks may still be written or checked.
+// Any other error leaves the transaction unusable.
 func (t *writeTx) Write(ctx context.Context, b *spatial.Batch) error {
 	if err := t.usable(); err != nil {
 		return err
@@ -85,6 +89,11 @@ func (t *writeTx) Write(ctx context.Context, b *spatial.Batch) error {
 			err = storeError(ctx, err, "gpkg: storing the batch failed")
 			t.broken = err
 		}
+	} else if spatial.KindOf(err) == spatial.KindInvalid {
+		if werr := t.writePassed(ctx, b, err); werr != nil {
+			t.broken = werr
+			err = werr
+		}
 	}
 	if err != nil {
 		t.nFailed++
@@ -93,6 +102,25 @@ func (t *writeTx) Write(ctx context.Context, b *spatial.Batch) error {
 		}
 	}
 	return err
+}
+
+// writePassed writes the part of a refused chunk that passed its checks,
+// for the whole-batch checks only (the transaction will not commit).
+func (t *writeTx) writePassed(ctx context.Context, b *spatial.Batch, refused error) error {
+	rest, ok := b.Passed(spatial.ProblemsOf(refused))
+	if !ok {
+		return nil
+	}
+	cp, probs, err := t.w.plan(ctx, rest)
+	if err == nil && len(probs) == 0 {
+		counted := t.w.res // not counted: the totals are those of the chunks that passed whole
+		err = t.w.write(ctx, rest, cp)
+		t.w.res = counted
+	}
+	if err != nil {
+		return storeError(ctx, err, "gpkg: storing the batch failed")
+	}
+	return nil
 }
 
 // check runs Batch.Check with the transaction's sheet lookup, then looks
@@ -147,6 +175,9 @@ func (t *writeTx) rememberSheets(b *spatial.Batch) {
 		}
 	}
 }
+
+// Totals returns the totals of the chunks written so far.
+func (t *writeTx) Totals() spatial.WriteResult { return t.w.res }
 
 // Commit stores everything written, unless a chunk failed: then it rolls
 // back and refuses with the kind of the first failure.

@@ -121,11 +121,18 @@ func TestTxBadChunkInMiddle(t *testing.T) {
 		t.Fatalf("Write bad chunk: got %v, want KindInvalid with one land_use problem at #7", err)
 	}
 	// A chunk may go on being written after a failed one (to report more
-	// problems); it sees chunk 1's state but not chunk 2's.
+	// problems); it sees chunk 1's state and the plots of chunk 2 that
+	// passed their checks (written for the overlap check, issue 13).
 	writeChunk(t, tx, chunks[2], "chunk 3")
 	keys, err := tx.CurrentKeys(ctx, chunks[0].Sheets[0].Key)
-	if err != nil || len(keys) != 1000 {
-		t.Errorf("CurrentKeys after the bad chunk: got %d keys (err %v), want chunk 1's 1000", len(keys), err)
+	want := 1000
+	for i, p := range chunks[1].Plots {
+		if i != 7 && p.Key.SheetKey() == chunks[0].Sheets[0].Key {
+			want++
+		}
+	}
+	if err != nil || len(keys) != want {
+		t.Errorf("CurrentKeys after the bad chunk: got %d keys (err %v), want %d: chunk 1's and chunk 2's good ones", len(keys), err, want)
 	}
 	_, err = tx.Commit(ctx)
 	if spatial.KindOf(err) != spatial.KindInvalid || !strings.Contains(err.Error(), "nothing stored") {
@@ -136,10 +143,11 @@ func TestTxBadChunkInMiddle(t *testing.T) {
 	}
 }
 
-// TestTxPlanProblemsWriteNothing: a problem that only the stored state
-// shows (an unknown plot to retire) is found before the chunk writes
-// anything, and the counts of the chunk are not added.
-func TestTxPlanProblemsWriteNothing(t *testing.T) {
+// TestTxPlanProblemsNotCounted: a problem that only the stored state
+// shows (an unknown plot to retire) refuses the chunk; its plots that
+// passed are written for the overlap check (issue 13), but the counts of
+// the chunk are not added.
+func TestTxPlanProblemsNotCounted(t *testing.T) {
 	s := openTemp(t)
 	defer s.Close()
 	ctx := context.Background()
@@ -152,8 +160,8 @@ func TestTxPlanProblemsWriteNothing(t *testing.T) {
 		t.Fatalf("Write with an unknown retirement: got %v, want KindInvalid: no such plot", err)
 	}
 	keys, err := tx.CurrentKeys(ctx, chunks[2].Sheets[0].Key)
-	if err != nil || len(keys) != 0 {
-		t.Errorf("plots of the failed chunk: got %d (err %v), want 0", len(keys), err)
+	if err != nil || len(keys) != len(chunks[2].Plots) {
+		t.Errorf("plots of the failed chunk: got %d (err %v), want its %d plots written for the overlap check", len(keys), err, len(chunks[2].Plots))
 	}
 	w := tx.(*writeTx).w
 	if w.res.Inserted != 1000 || len(w.res.Touched) != 1000 || w.res.Sheets != 1 {
@@ -268,8 +276,10 @@ func TestTxFailedChunkNewZone(t *testing.T) {
 	if err := tx.Write(ctx, bad); spatial.KindOf(err) != spatial.KindInvalid {
 		t.Fatalf("Write: got %v, want KindInvalid", err)
 	}
-	if zones := tx.(*writeTx).w.zones; len(zones) != 0 {
-		t.Errorf("zones after the failed chunk: got %v, want none", zones)
+	// The sheet and plot passed: they are written (for the overlap check)
+	// in the new zone, which the transaction then knows.
+	if zones := tx.(*writeTx).w.zones; len(zones) != 1 || zones[0] != storetest.ZoneC {
+		t.Errorf("zones after the failed chunk: got %v, want [%d]", zones, storetest.ZoneC)
 	}
 	if _, err := tx.Overlaps(ctx, 0); err != nil {
 		t.Errorf("Overlaps after a rolled-back zone: %v", err)

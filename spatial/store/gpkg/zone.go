@@ -65,8 +65,8 @@ func createZone(ctx context.Context, tx *sql.Tx, epsg int, at time.Time) error {
 	}{
 		{plotTable(epsg), "MULTIPOLYGON", plotDDL(plotTable(epsg), false), "Current cadastral plots, " + zone.Name(), true},
 		{plotVersionTable(epsg), "MULTIPOLYGON", plotDDL(plotVersionTable(epsg), true), "Every version of every plot, " + zone.Name(), false},
-		{sheetTable(epsg), "POLYGON", sheetDDL(sheetTable(epsg), false), "Current map sheet frames, " + zone.Name(), true},
-		{sheetVersionTable(epsg), "POLYGON", sheetDDL(sheetVersionTable(epsg), true), "Every version of every map sheet, " + zone.Name(), false},
+		{sheetTable(epsg), "MULTIPOLYGON", sheetDDL(sheetTable(epsg), false), "Current map sheet frames, " + zone.Name(), true},
+		{sheetVersionTable(epsg), "MULTIPOLYGON", sheetDDL(sheetVersionTable(epsg), true), "Every version of every map sheet, " + zone.Name(), false},
 	}
 	for _, t := range tables {
 		for _, ddl := range t.ddl {
@@ -83,7 +83,7 @@ func createZone(ctx context.Context, tx *sql.Tx, epsg int, at time.Time) error {
 			}
 		}
 	}
-	return nil
+	return createChangeSeqIndexes(ctx, tx, []int{epsg})
 }
 
 // tableSQL holds the statements a write needs on one current table and

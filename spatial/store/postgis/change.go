@@ -93,3 +93,10 @@ func closeVersions(ctx context.Context, tx pgx.Tx, table string, ids []int64, at
 	}
 	return nil
 }
+
+// ChangeCount returns the number of changes recorded (rows of changes).
+func (s *Store) ChangeCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM changes`).Scan(&n)
+	return n, translate(err, "count changes")
+}

@@ -13,3 +13,7 @@ func TestPostGISExtracts(t *testing.T) {
 func TestPostGISDecideInTx(t *testing.T) {
 	extracttest.RunTx(t, open(t))
 }
+
+func TestPostGISAcceptOverlaps(t *testing.T) {
+	extracttest.RunAcceptOverlaps(t, open(t))
+}

@@ -172,3 +172,19 @@ func terminateBackends(t *testing.T, dbURL, app string) int {
 	}
 	return n
 }
+
+// Two instances on one database.
+func TestPostGISChangeFeedContract(t *testing.T) {
+	url := pgtest.New(t)
+	a, err := postgis.Open(ctx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgis.Open(ctx(t), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	storetest.RunChangeFeed(t, a, b)
+}

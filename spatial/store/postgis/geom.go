@@ -30,13 +30,6 @@ func multiPolygonEWKB(mp orb.MultiPolygon, srid int) ([]byte, error) {
 	return ewkb.Marshal(g, binary.LittleEndian)
 }
 
-// polygonEWKB encodes a polygon as EWKB with the given SRID.
-func polygonEWKB(p orb.Polygon, srid int) ([]byte, error) {
-	ends, flat := appendPolygon(nil, p)
-	g := geom.NewPolygonFlat(geom.XY, flat, ends).SetSRID(srid)
-	return ewkb.Marshal(g, binary.LittleEndian)
-}
-
 // appendPolygon appends the rings of p to flat and returns the ring ends.
 func appendPolygon(flat []float64, p orb.Polygon) ([]int, []float64) {
 	ends := make([]int, len(p))
@@ -67,29 +60,11 @@ func decodeMultiPolygon(data []byte) (orb.MultiPolygon, error) {
 	return nil, fmt.Errorf("stored geometry is %s, want a multipolygon", g.GeoJSONType())
 }
 
-// decodePolygon decodes WKB (ST_AsBinary) into an orb polygon.
-func decodePolygon(data []byte) (orb.Polygon, error) {
-	g, err := orbwkb.Unmarshal(data)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := g.(orb.Polygon)
-	if !ok {
-		return nil, fmt.Errorf("stored geometry is %s, want a polygon", g.GeoJSONType())
-	}
-	return p, nil
-}
-
 // multiPolygonLonLat converts a plane multipolygon of zone to WGS 84
 // lon/lat with the package crs (EPSG:6960 everywhere), not ST_Transform,
 // which may let PROJ choose EPSG:5194 in the Mekong delta (DOMAIN.md).
 func multiPolygonLonLat(mp orb.MultiPolygon, zone crs.Zone) orb.MultiPolygon {
 	return (*lonLatCache)(nil).multiPolygon(mp, zone)
-}
-
-// polygonLonLat converts a plane polygon of zone to WGS 84 lon/lat.
-func polygonLonLat(p orb.Polygon, zone crs.Zone) orb.Polygon {
-	return multiPolygonLonLat(orb.MultiPolygon{p}, zone)[0]
 }
 
 // lonLatCache converts plane points to WGS 84 lon/lat, remembering the

@@ -14,7 +14,7 @@ import (
 
 // sheetColumns are the columns scanSheet reads, in order.
 const sheetColumns = `s.id, s.unit, s.number, s.version, s.grid_number, s.scale, s.epsg, ST_AsBinary(s.frame),
-	coalesce(s.survey_year, 0), s.valid_from, s.valid_to, s.changed_by, s.reason, s.source`
+	coalesce(s.survey_year, 0), s.valid_from, s.valid_to, s.changed_by, s.reason, s.source, s.off_grid`
 
 // storedSheet is a sheet version with its row id.
 type storedSheet struct {
@@ -28,12 +28,12 @@ func scanSheet(row pgx.CollectableRow) (storedSheet, error) {
 	var scale int32
 	v := &s.Version
 	err := row.Scan(&s.id, &s.Key.Unit, &s.Key.Number, &v.Version, &s.GridNumber, &scale, &s.EPSG, &frame,
-		&s.SurveyYear, &v.ValidFrom, nullTime{&v.ValidTo}, &v.ChangedBy, &v.Reason, &v.Source)
+		&s.SurveyYear, &v.ValidFrom, nullTime{&v.ValidTo}, &v.ChangedBy, &v.Reason, &v.Source, &s.OffGrid)
 	if err != nil {
 		return s, err
 	}
 	s.Scale = grid.Scale(scale)
-	if s.Frame, err = decodePolygon(frame); err != nil {
+	if s.Frame, err = decodeMultiPolygon(frame); err != nil {
 		return s, fmt.Errorf("sheet %s frame: %w", s.Key, err)
 	}
 	return s, nil
@@ -107,11 +107,11 @@ func sheetRow(sh *spatial.Sheet, v spatial.Version, seq int64) ([]any, error) {
 	if !ok { // Batch.Check refuses unknown zones; this guards the boundary.
 		return nil, fmt.Errorf("sheet %s: EPSG:%d is not a VN-2000 zone", sh.Key, sh.EPSG)
 	}
-	plane, err := polygonEWKB(sh.Frame, sh.EPSG)
+	plane, err := multiPolygonEWKB(sh.Frame, sh.EPSG)
 	if err != nil {
 		return nil, fmt.Errorf("sheet %s frame: %w", sh.Key, err)
 	}
-	lonLat, err := polygonEWKB(polygonLonLat(sh.Frame, zone), crs.WGS84)
+	lonLat, err := multiPolygonEWKB(multiPolygonLonLat(sh.Frame, zone), crs.WGS84)
 	if err != nil {
 		return nil, fmt.Errorf("sheet %s frame: %w", sh.Key, err)
 	}
@@ -121,9 +121,9 @@ func sheetRow(sh *spatial.Sheet, v spatial.Version, seq int64) ([]any, error) {
 		year = &y
 	}
 	return []any{sh.Key.Unit, int32(sh.Key.Number), int32(v.Version), sh.GridNumber, int32(sh.Scale), int32(sh.EPSG),
-		plane, lonLat, year, v.ValidFrom, v.ChangedBy, cmp.Or(sh.Note, v.Reason), v.Source, seq}, nil
+		plane, lonLat, year, v.ValidFrom, v.ChangedBy, cmp.Or(sh.Note, v.Reason), v.Source, seq, sh.OffGrid}, nil
 }
 
 // sheetCopyColumns are the columns of sheetRow.
 var sheetCopyColumns = []string{"unit", "number", "version", "grid_number", "scale", "epsg",
-	"frame", "frame_4326", "survey_year", "valid_from", "changed_by", "reason", "source", "change_seq"}
+	"frame", "frame_4326", "survey_year", "valid_from", "changed_by", "reason", "source", "change_seq", "off_grid"}

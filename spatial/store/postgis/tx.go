@@ -52,6 +52,9 @@ type chunk struct {
 // and reserves its change seq. End it with Commit or Rollback; deferring
 // Rollback is safe, it does nothing after Commit.
 func (s *Store) Begin(ctx context.Context, c spatial.Change) (spatial.Tx, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
 	select {
 	case s.writing <- struct{}{}:
 	case <-ctx.Done():
@@ -88,10 +91,11 @@ func (t *Tx) Check(ctx context.Context, b *spatial.Batch) error {
 // Write checks chunk b and writes it, stamped with the transaction's change
 // (b.Change is ignored). Its keys are remembered whatever the outcome, so a
 // key repeated in a later chunk is reported. A chunk with problems
-// (KindInvalid) is not written at all and Commit will refuse; later chunks
-// are still checked and written, so that one pass reports every problem of
-// a file, overlaps included. Any other error (the database failed) leaves
-// the transaction unusable.
+// (KindInvalid) makes Commit refuse; the part of it that passed its checks
+// (Batch.Passed) is still written, so that Overlaps sees every plot that
+// could be stored and one pass reports every problem of a file, overlaps
+// included; later chunks are still checked and written. Any other error
+// (the database failed) leaves the transaction unusable.
 func (t *Tx) Write(ctx context.Context, b *spatial.Batch) error {
 	if err := t.usable(); err != nil {
 		return err
@@ -99,6 +103,11 @@ func (t *Tx) Write(ctx context.Context, b *spatial.Batch) error {
 	c, err := t.prepare(ctx, b, true)
 	if err != nil {
 		t.fail(err)
+		if spatial.KindOf(err) == spatial.KindInvalid {
+			if werr := t.writePassed(ctx, b, err); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	units, err := t.store(ctx, c)
@@ -109,6 +118,27 @@ func (t *Tx) Write(ctx context.Context, b *spatial.Batch) error {
 		return err
 	}
 	t.add(c, units)
+	return nil
+}
+
+// writePassed writes the part of a refused chunk that passed its checks
+// (the transaction will not commit): only for the whole-batch checks.
+func (t *Tx) writePassed(ctx context.Context, b *spatial.Batch, refused error) error {
+	rest, ok := b.Passed(spatial.ProblemsOf(refused))
+	if !ok {
+		return nil
+	}
+	c, err := t.plan(ctx, rest)
+	if spatial.KindOf(err) == spatial.KindInvalid {
+		return nil // nothing more to learn from it
+	}
+	if err == nil {
+		_, err = t.store(ctx, c)
+	}
+	if err != nil {
+		t.aborted = true
+		return translate(err, "write chunk")
+	}
 	return nil
 }
 
@@ -123,10 +153,28 @@ func (t *Tx) prepare(ctx context.Context, b *spatial.Batch, record bool) (*chunk
 		return nil, t.readErr(err, "check chunk")
 	}
 	probs := append(spatial.ProblemsOf(b.Check(lookup)), repeated...)
+	c, err := t.plan(ctx, b)
+	switch {
+	case spatial.KindOf(err) == spatial.KindInvalid:
+		probs = append(probs, spatial.ProblemsOf(err)...)
+	case err != nil:
+		return nil, err
+	}
+	if len(probs) > 0 {
+		return nil, rejected(probs)
+	}
+	return c, nil
+}
+
+// plan plans the writes of a checked chunk against the stored state; its
+// KindInvalid error lists what the stored state refuses (a retired
+// number, a backdated change).
+func (t *Tx) plan(ctx context.Context, b *spatial.Batch) (*chunk, error) {
 	c := &chunk{units: b.Units}
 	var sheetErr, plotErr error
 	c.sheets, sheetErr = planSheets(ctx, t.tx, b.Sheets, t.v)
 	c.plots, plotErr = planPlots(ctx, t.tx, b, t.v)
+	var probs []spatial.Problem
 	for _, err := range []error{sheetErr, plotErr} {
 		switch {
 		case spatial.KindOf(err) == spatial.KindInvalid:
@@ -261,6 +309,9 @@ func (t *Tx) add(c *chunk, units int) {
 		r.Touched = append(r.Touched, pp.touched...)
 	}
 }
+
+// Totals returns the totals of the chunks written so far.
+func (t *Tx) Totals() spatial.WriteResult { return t.res }
 
 // Commit logs the change (the totals in its changes row, or no row if
 // nothing was written), announces its seq on the cadastre_changes channel (sent by

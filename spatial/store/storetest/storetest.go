@@ -38,6 +38,10 @@ func Run(t *testing.T, open Opener) {
 		{"TwoZones", testTwoZones},
 		{"UnitsAndSheets", testUnitsAndSheets},
 		{"ManyPlots", testManyPlots},
+		{"RefusesBadText", testRefusesBadText},
+		{"EmptyTxNoChange", testEmptyTxNoChange},
+		{"OffGridSheets", testOffGridSheets},
+		{"PlotPastFrame", testPlotPastFrame},
 		{"Merge", testMerge}, // issue 18 (merge.go)
 		{"MergeKeep", testMergeKeep},
 	}
@@ -86,7 +90,7 @@ func SheetAt(t testing.TB, unit string, number, epsg int, e, n float64) *spatial
 	}
 	return &spatial.Sheet{
 		Key: spatial.SheetKey{Unit: unit, Number: number}, GridNumber: num, Scale: grid.Scale1000,
-		EPSG: epsg, Frame: orb.Polygon{rectRing(f.MinE, f.MinN, f.MaxE, f.MaxN)}, SurveyYear: 2019,
+		EPSG: epsg, Frame: orb.MultiPolygon{{rectRing(f.MinE, f.MinN, f.MaxE, f.MaxN)}}, SurveyYear: 2019,
 	}
 }
 
@@ -458,4 +462,161 @@ func testManyPlots(t *testing.T, s spatial.Store) {
 	if !errors.Is(err, stop) || n != 5 {
 		t.Errorf("EachPlot early stop: got err %v after %d plots, want stop after 5", err, n)
 	}
+}
+
+// testRefusesBadText: a NUL character or invalid UTF-8 in any text is
+// refused alike by both stores, naming the field (issue 13). Before,
+// PostgreSQL failed on the NUL with an internal error and SQLite stored it.
+func testRefusesBadText(t *testing.T, s spatial.Store) {
+	for _, c := range []struct {
+		name, field string
+		edit        func(b *spatial.Batch)
+	}{
+		{"NUL in address", "address", func(b *spatial.Batch) { b.Plots[0].Address = "Thôn\x001" }},
+		{"invalid UTF-8 in address", "address", func(b *spatial.Batch) { b.Plots[0].Address = "Th\xf4n 1" }},
+		{"NUL in unit name", "units[0].name", func(b *spatial.Batch) { b.Units[0].Name = "X\x00" }},
+		{"NUL in reason", "reason", func(b *spatial.Batch) { b.Change.Reason = "load\x00" }},
+		{"invalid UTF-8 in source", "source", func(b *spatial.Batch) { b.Change.Source = "f\xff.geojson" }},
+		{"NUL in changed_by", "changed_by", func(b *spatial.Batch) { b.Change.By = "\x00" }},
+	} {
+		b := baseBatch(t)
+		c.edit(b)
+		_, err := s.Write(ctx(t), b)
+		if spatial.KindOf(err) != spatial.KindInvalid {
+			t.Errorf("%s: got %v, want KindInvalid", c.name, err)
+			continue
+		}
+		named := false
+		for _, p := range spatial.ProblemsOf(err) {
+			named = named || p.Field == c.field
+		}
+		if !named {
+			t.Errorf("%s: problems %v, none names %s", c.name, spatial.ProblemsOf(err), c.field)
+		}
+	}
+	if got := count(t, s); len(got) != 0 {
+		t.Errorf("after refused batches: %d plots stored, want 0", len(got))
+	}
+}
+
+// testEmptyTxNoChange: a write transaction that writes nothing (an empty
+// FeatureCollection) commits without a change being recorded: a later
+// write's change sequence follows the previous one's directly. Before,
+// the GeoPackage kept an empty changes row.
+func testEmptyTxNoChange(t *testing.T, s spatial.Store) {
+	w, ok := s.(spatial.Writer)
+	if !ok {
+		t.Skip("store cannot take chunked writes")
+	}
+	mustWrite(t, s, baseBatch(t))
+	for range 2 {
+		tx, err := w.Begin(ctx(t), spatial.Change{By: "t", Reason: "empty"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := tx.Commit(ctx(t))
+		if err != nil || res.Inserted+res.Changed+res.Unchanged+res.Sheets+res.Units != 0 {
+			t.Fatalf("empty commit: %+v %v", res, err)
+		}
+	}
+	changes, ok := s.(interface {
+		ChangeCount(ctx context.Context) (int, error)
+	})
+	if !ok {
+		t.Fatalf("store %T cannot count its changes", s)
+	}
+	n, err := changes.ChangeCount(ctx(t))
+	if err != nil || n != 1 {
+		t.Errorf("change rows after one write and two empty ones: got %d (%v), want 1", n, err)
+	}
+}
+
+// OffGridSheet is an off-grid sheet of UnitA (issue 13): a frame drawn
+// by hand in two parts (an irregular pentagon and a small square island),
+// at 1:2500, a scale outside Circular 25's list, without a grid number.
+func OffGridSheet(number int, e, n float64) *spatial.Sheet {
+	return &spatial.Sheet{
+		Key: spatial.SheetKey{Unit: UnitA, Number: number}, Scale: 2500, EPSG: ZoneA, OffGrid: true, SurveyYear: 1994,
+		Frame: orb.MultiPolygon{
+			{{{e, n}, {e + 400.5, n + 20.25}, {e + 430.75, n + 300.125}, {e + 180.5, n + 420.5}, {e - 20.25, n + 250.75}, {e, n}}},
+			{rectRing(e+600, n, e+700, n+100)},
+		},
+	}
+}
+
+// testOffGridSheets: an off-grid sheet is stored and read back as given,
+// marked off-grid, with its plots checked against its drawn frame; a grid
+// sheet whose frame disagrees with its grid number stays an error.
+func testOffGridSheets(t *testing.T, s spatial.Store) {
+	b := baseBatch(t)
+	og := OffGridSheet(8, originAE+2000, originAN)
+	inside := Square(UnitA, 8, 1, ZoneA, originAE+2100, originAN+100, 30)
+	island := Square(UnitA, 8, 2, ZoneA, originAE+2620, originAN+20, 30)
+	b.Sheets = append(b.Sheets, og)
+	b.Plots = append(b.Plots, inside, island)
+	res := mustWrite(t, s, b)
+	if res.Sheets != 2 || res.Inserted != 5 {
+		t.Fatalf("write with an off-grid sheet: got %+v, want 2 sheets and 5 plots", res)
+	}
+	got, err := s.Sheet(ctx(t), og.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := OffGridSheet(8, originAE+2000, originAN)
+	if !got.OffGrid || got.GridNumber != "" || got.Scale != 2500 || got.SurveyYear != 1994 || !orb.Equal(got.Frame, spatial.OrientMultiPolygon(want.Frame)) {
+		t.Errorf("off-grid sheet read back: got %+v frame %v, want %+v", got, got.Frame, want)
+	}
+	if grid, err := s.Sheet(ctx(t), b.Sheets[0].Key); err != nil || grid.OffGrid {
+		t.Errorf("grid sheet read back: %+v %v, want not off-grid", grid, err)
+	}
+	again := baseBatch(t)
+	again.Sheets = append(again.Sheets, OffGridSheet(8, originAE+2000, originAN))
+	if res := mustWrite(t, s, again); res.Sheets != 0 || res.Inserted+res.Changed != 0 {
+		t.Errorf("same off-grid sheet again: got %+v, want nothing changed", res)
+	}
+	// A grid sheet with another cell's number is refused; an off-grid one
+	// with an invalid frame too.
+	wrong := SheetAt(t, UnitA, 9, ZoneA, originAE+5000, originAN)
+	wrong.GridNumber = b.Sheets[0].GridNumber
+	bad := OffGridSheet(10, originAE+8000, originAN)
+	bad.Frame = orb.MultiPolygon{{{{originAE + 8000, originAN}, {originAE + 8100, originAN + 100}, {originAE + 8100, originAN}, {originAE + 8000, originAN + 100}, {originAE + 8000, originAN}}}}
+	_, err = s.Write(ctx(t), &spatial.Batch{Sheets: []*spatial.Sheet{wrong, bad}, Change: spatial.Change{By: "t", Reason: "bad sheets"}})
+	var gridNum, frame bool
+	for _, p := range spatial.ProblemsOf(err) {
+		gridNum = gridNum || (p.Field == "sheets[0].grid_number" && contains(p.Reason, "does not match the frame"))
+		frame = frame || (p.Field == "sheets[1].frame" && contains(p.Reason, "self-intersection"))
+	}
+	if spatial.KindOf(err) != spatial.KindInvalid || !gridNum || !frame {
+		t.Errorf("grid sheet with a wrong number and a bow-tie off-grid frame: got %v, want both refused", err)
+	}
+}
+
+// testPlotPastFrame: a plot reaching past its sheet's frame beyond the
+// 20 cm-on-the-map extension is stored with a warning naming the distance
+// when its label point is inside the frame, and refused when it is not.
+func testPlotPastFrame(t *testing.T, s spatial.Store) {
+	b := baseBatch(t)
+	f := b.Sheets[0].Frame.Bound() // 1:1000, so the extension is 200 m
+	// A river plot from inside the frame to 250 m past its east edge.
+	river := Square(UnitA, 7, 20, ZoneA, f.Max[0]-400, f.Min[1]+300, 10)
+	river.Geometry = orb.MultiPolygon{{rectRing(f.Max[0]-400, f.Min[1]+300, f.Max[0]+250, f.Min[1]+320)}}
+	river.LandUse = []string{"SON"}
+	b.Plots = append(b.Plots, river)
+	if _, err := s.Write(ctx(t), b); err != nil {
+		t.Fatalf("river plot past the frame: got %v, want stored with a warning", err)
+	}
+	var warned bool
+	for _, w := range b.Warnings {
+		warned = warned || (w.Feature == river.Key.String() && w.Check == spatial.CheckOutsideFrame && contains(w.Reason, "by 250.0 m"))
+	}
+	if !warned {
+		t.Errorf("warnings %v, want one for %s sticking out by 250.0 m", b.Warnings, river.Key)
+	}
+	// A plot whose label point lies beyond the frame is refused.
+	away := Square(UnitA, 7, 21, ZoneA, f.Max[0]+210, f.Min[1]+300, 20)
+	_, err := s.Write(ctx(t), &spatial.Batch{Plots: []*spatial.Plot{away}, Change: spatial.Change{By: "t", Reason: "away"}})
+	if spatial.KindOf(err) != spatial.KindInvalid {
+		t.Fatalf("plot outside its sheet: got %v, want KindInvalid", err)
+	}
+	assertProblem(t, err, away.Key, "label point is outside the frame")
 }
