@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/http"
@@ -35,8 +36,18 @@ type PlotJSON struct {
 // from the read model; absent while the read model is not ready).
 type PlotHistoryJSON struct {
 	PlotJSON
-	Sheet    *LookupSheet `json:"sheet,omitempty"`
-	Versions []PlotJSON   `json:"versions"`
+	Sheet      *LookupSheet    `json:"sheet,omitempty"`
+	Versions   []PlotJSON      `json:"versions"`
+	Identities *IdentitiesJSON `json:"identities,omitempty"`
+}
+
+// IdentitiesJSON names a plot by its numbers before and after the 2025
+// mergers (issue 18): the key asked for, the current key, and every
+// former key that maps to it, with the date and the land office's note.
+type IdentitiesJSON struct {
+	Requested spatial.PlotKey      `json:"requested"`
+	Current   spatial.PlotKey      `json:"current"`
+	Former    []spatial.KeyMapping `json:"former"`
 }
 
 // plotView renders one version. Coordinates are rounded to 1e-8 degrees and
@@ -101,7 +112,7 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	h, err := s.store.Plot(r.Context(), key)
+	h, ids, err := s.plotAcrossMergers(r.Context(), key)
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -111,7 +122,7 @@ func (s *Server) handlePlot(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	out := PlotHistoryJSON{PlotJSON: cur, Sheet: s.sheetOf(key.SheetKey()), Versions: make([]PlotJSON, 0, len(h.Versions))}
+	out := PlotHistoryJSON{PlotJSON: cur, Sheet: s.sheetOf(h.Current.Key.SheetKey()), Versions: make([]PlotJSON, 0, len(h.Versions)), Identities: ids}
 	for _, v := range h.Versions {
 		pv, err := plotView(v)
 		if err != nil {
@@ -142,4 +153,43 @@ func (s *Server) sheetOf(k spatial.SheetKey) *LookupSheet {
 		return nil
 	}
 	return lookupSheet(sh)
+}
+
+// maxMergerHops bounds the chain of successors followed (a unit merged
+// twice is two hops); the lineage has no cycles, this guards against one.
+const maxMergerHops = 8
+
+// plotAcrossMergers returns the plot of key, or, when key was renumbered
+// by a merger (retired, with a successor in the store's lineage), the
+// current plot it became, so that a former key never answers 404. ids is
+// set whenever the store keeps a lineage and the plot has a former key.
+func (s *Server) plotAcrossMergers(ctx context.Context, key spatial.PlotKey) (*spatial.PlotHistory, *IdentitiesJSON, error) {
+	h, err := s.store.Plot(ctx, key)
+	lin, ok := s.store.(spatial.Lineage)
+	if !ok {
+		return h, nil, err
+	}
+	at := key
+	for hop := 0; hop < maxMergerHops && (spatial.KindOf(err) == spatial.KindNotFound || (err == nil && h.Current.Retired)); hop++ {
+		m, lerr := lin.Successor(ctx, at)
+		if lerr != nil || m.To == at {
+			break
+		}
+		nh, nerr := s.store.Plot(ctx, m.To)
+		if nerr != nil {
+			break
+		}
+		at, h, err = m.To, nh, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	former, err := lin.Former(ctx, h.Current.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(former) == 0 && at == key {
+		return h, nil, nil
+	}
+	return h, &IdentitiesJSON{Requested: key, Current: h.Current.Key, Former: former}, nil
 }

@@ -155,6 +155,7 @@ func (s *Server) routes() {
 	v1.Handle("/plots/{unit}/{sheet}/{plot}", s.mapGuard(http.HandlerFunc(s.handlePlot))).Methods(http.MethodGet, http.MethodHead)
 	v1.HandleFunc("/ingest", s.handleIngest).Methods(http.MethodPost)
 	s.extractRoutes(v1) // issue 6: surveyors' extracts (api/extract.go)
+	s.auditRoutes(v1)   // issue 18: the cleaning audit (api/audit.go)
 	s.tileRoutes(r)
 	r.PathPrefix("/ogc").Handler(s.mapGuard(ogc.New(ogc.Options{Store: s.store, Index: s.index, Log: s.log, Prefix: "/ogc", Base: s.baseURL,
 		MayReadHistory: s.mayReadHistory, Authorize: s.ogcWriter, AfterWrite: s.afterWrite}))) // issue 17: OGC API - Features (api/ogc)

@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"cadastre/spatial/crs"
 )
 
 // FS holds the migration files, named NNNN_what.sql.
@@ -64,8 +66,30 @@ func Apply(ctx context.Context, pool *pgxpool.Pool) error {
 				return err
 			}
 		}
-		return nil
+		return registerZones(ctx, tx, crs.Zones())
 	})
+}
+
+// RegisterZones adds to spatial_ref_sys the custom VN-2000 TM-3 zones
+// among zones (crs.CustomZone, spatial/crs/custom_zones.csv: those with no
+// EPSG code), under auth_name 'CADASTRE'; rows already there are kept.
+// Apply calls it with the zones of spatial/crs on every start, so a zone
+// added to the data needs no new migration file.
+func RegisterZones(ctx context.Context, pool *pgxpool.Pool, zones []crs.Zone) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { return registerZones(ctx, tx, zones) })
+}
+
+func registerZones(ctx context.Context, tx pgx.Tx, zones []crs.Zone) error {
+	for _, z := range zones {
+		if !z.Custom() {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text)
+			VALUES ($1, 'CADASTRE', $1, $2, $3) ON CONFLICT (srid) DO NOTHING`, z.EPSG, z.WKT(), z.Proj4()); err != nil {
+			return fmt.Errorf("migrations: register custom zone %d: %w", z.EPSG, err)
+		}
+	}
+	return nil
 }
 
 // applied returns the names recorded in schema_migrations.

@@ -12,6 +12,7 @@ import (
 
 	"cadastre/internal/pgtest"
 	"cadastre/migrations"
+	"cadastre/spatial/crs"
 )
 
 func TestSRIDsFileInSync(t *testing.T) {
@@ -95,5 +96,33 @@ func TestPostGISTransform(t *testing.T) {
 	}
 	if n != 14 {
 		t.Errorf("spatial_ref_sys rows 9205..9218: got %d, want 14", n)
+	}
+}
+
+// TestPostGISCustomZone registers a custom zone (no EPSG code, 104°15')
+// and transforms through its SRID: PostGIS takes the proj4 text we wrote.
+func TestPostGISCustomZone(t *testing.T) {
+	pool := pgtest.Pool(t)
+	if err := migrations.Apply(ctx(t), pool); err != nil {
+		t.Fatal(err)
+	}
+	z, err := crs.CustomZone(990104, 104.25, []string{"Test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // twice: the second keeps the row
+		if err := migrations.RegisterZones(ctx(t), pool, []crs.Zone{z}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lon, lat float64
+	err = pool.QueryRow(ctx(t), `SELECT ST_X(g), ST_Y(g) FROM
+		ST_Transform(ST_SetSRID(ST_MakePoint(600000, 1192000), 990104), $1::text) AS g`, "+proj=longlat +datum=WGS84 +no_defs").Scan(&lon, &lat)
+	if err != nil {
+		t.Fatalf("ST_Transform from 990104: %v", err)
+	}
+	wlon, wlat := z.ToWGS84(600000, 1192000)
+	if math.Abs(lon-wlon) > 1e-7 || math.Abs(lat-wlat) > 1e-7 {
+		t.Errorf("custom zone (600000, 1192000): PostGIS lon %.8f lat %.8f, crs %.8f %.8f", lon, lat, wlon, wlat)
 	}
 }

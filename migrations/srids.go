@@ -26,7 +26,12 @@ func SRIDsSQL() []byte {
 	b.WriteString("-- VN-2000 TM-3 zones (Circular 25/2014 Annex 02) for spatial_ref_sys.\n\n")
 	b.WriteString("CREATE EXTENSION IF NOT EXISTS postgis;\n\n")
 	b.WriteString("INSERT INTO spatial_ref_sys (srid, auth_name, auth_srid, srtext, proj4text) VALUES\n")
-	zones := crs.Zones()
+	var zones []crs.Zone
+	for _, z := range crs.Zones() {
+		if !z.Custom() { // custom zones are registered by Apply (RegisterZones)
+			zones = append(zones, z)
+		}
+	}
 	for i, z := range zones {
 		fmt.Fprintf(&b, "(%d, 'EPSG', %d,\n '%s',\n '%s')", z.EPSG, z.EPSG, quote(z.WKT()), quote(z.Proj4()))
 		if i < len(zones)-1 {

@@ -17,6 +17,9 @@ type Plot struct {
 	LegalArea float64          `json:"legal_area"` // m², from legal papers; 0 if unknown
 	Area      float64          `json:"area"`       // m², computed from coordinates, rounded to 0.1
 	Address   string           `json:"address,omitempty"`
+	// Note, when set, is the reason of the version written, in place of
+	// the batch's: a renumbering says what the plot was before (issue 18).
+	Note string `json:"-"`
 	Version
 }
 

@@ -19,6 +19,9 @@ type Sheet struct {
 	OffGrid    bool             `json:"off_grid"`
 	Frame      orb.MultiPolygon `json:"-"` // plane metres (E, N): the nominal cell, or the drawn frame
 	SurveyYear int              `json:"survey_year,omitempty"`
+	// Note, when set, is the reason of the version written, in place of
+	// the batch's (see Plot.Note).
+	Note string `json:"-"`
 	Version
 }
 

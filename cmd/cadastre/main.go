@@ -66,6 +66,8 @@ commands:
   validate  check a surveyed extract against a stored plot, offline
   export    write a commune's offline package: PMTiles or MBTiles of its
             tiles, or a GeoPackage of its plots and sheets (VN-2000)
+  audit     the cleaning audit: every problem of the spatial data, per commune
+  merge     renumber the units merged into a commune (plan, dry run, --apply)
 
 Run 'cadastre <command> -h' for the flags of a command.
 `
@@ -92,6 +94,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runValidate(ctx, args[1:], stdout, stderr)
 	case "export":
 		return runExport(ctx, args[1:], stdout, stderr)
+	case "audit":
+		return runAudit(ctx, args[1:], stdout, stderr)
+	case "merge":
+		return runMerge(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

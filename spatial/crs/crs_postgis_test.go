@@ -149,3 +149,25 @@ func TestPostGISAcceptsZoneWKT(t *testing.T) {
 		}
 	}
 }
+
+// TestPostGISCustomZone runs the accuracy checks of every EPSG zone on a
+// custom zone whose meridian (104°15') has no EPSG code, through its own
+// proj4 text, and has PostGIS read its WKT.
+func TestPostGISCustomZone(t *testing.T) {
+	pool := pgtest.Pool(t)
+	z, err := CustomZone(990104, 104.25, []string{"Test"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(testSeed(t), 990104))
+	checkZoneDiffs(t, z, compareZone(t, pool, z, r))
+	es := []float64{335000, 500000, 665000, 600000}
+	ns := []float64{950000, 1500000, 2600000, 1192000}
+	lons, lats := pgTransform(t, pool, z.WKT(), geogOnlyProj4, es, ns)
+	for i := range es {
+		lon, lat := z.ToGeographic(es[i], ns[i])
+		if d := groundDistance(lon, lat, lons[i], lats[i]); d > 0.001 {
+			t.Errorf("WKT: (%v, %v) -> PostGIS %.9f %.9f, ToGeographic %.9f %.9f (%.3g m)", es[i], ns[i], lons[i], lats[i], lon, lat, d)
+		}
+	}
+}

@@ -31,6 +31,8 @@ type Zone struct {
 	CentralMeridian float64  // degrees east
 	Provinces       []string // provinces using it, pre-2025 names
 	Source          string   // where the row comes from, for re-checking
+
+	custom *projText // the generated text of a zone with no EPSG code (custom.go)
 }
 
 // projText is the generated text of one zone (zones_proj.json).
@@ -57,6 +59,23 @@ func mustLoadTable(csvData, jsonData []byte) *zoneTable {
 		panic("crs: embedded zone table: " + err.Error())
 	}
 	return t
+}
+
+// The custom zones join the table once it holds the EPSG zones (CustomZone
+// refuses a taken code by looking there).
+func init() {
+	custom, err := parseCustomZones(customZonesCSV)
+	if err != nil {
+		panic("crs: embedded custom zone table: " + err.Error())
+	}
+	for _, z := range custom {
+		table.index[z.EPSG] = len(table.zones)
+		table.zones = append(table.zones, z)
+	}
+	sort.SliceStable(table.zones, func(i, j int) bool { return table.zones[i].CentralMeridian < table.zones[j].CentralMeridian })
+	for i, z := range table.zones {
+		table.index[z.EPSG] = i
+	}
 }
 
 func loadTable(csvData, jsonData []byte) (*zoneTable, error) {
@@ -190,19 +209,27 @@ func (z Zone) clone() Zone {
 
 // Name returns the EPSG name of the zone, e.g. "VN-2000 / TM-3 105-45"
 // (EPSG keeps the older "zone 482" style for 5897 and 5898).
-func (z Zone) Name() string { return table.text[z.EPSG].Name }
+func (z Zone) Name() string { return z.text().Name }
+
+// text returns the WKT and proj4 text of the zone.
+func (z Zone) text() projText {
+	if z.custom != nil {
+		return *z.custom
+	}
+	return table.text[z.EPSG]
+}
 
 // WKT returns the zone definition as WKT1 (GDAL flavour, PROJCS[...]) as
 // PROJ prints it, the form spatial_ref_sys.srtext and
 // gpkg_spatial_ref_sys.definition expect. Like PROJ's own output it has no
 // TOWGS84 clause; readers resolve the datum shift through AUTHORITY EPSG.
-func (z Zone) WKT() string { return table.text[z.EPSG].WKT1 }
+func (z Zone) WKT() string { return z.text().WKT1 }
 
 // Proj4 returns the proj4 text of the zone, including the EPSG:6960
 // Towgs84 term, for spatial_ref_sys.proj4text and for explicit
 // ST_Transform(geom, from_proj, to_proj) calls that must not let PROJ pick
 // another VN-2000 operation.
-func (z Zone) Proj4() string { return table.text[z.EPSG].Proj4 }
+func (z Zone) Proj4() string { return z.text().Proj4 }
 
 // InRange reports whether (e, n) are plausible plane coordinates of this zone
 // inside Vietnam. Easting may be up to 250 km from the 500 000 m meridian

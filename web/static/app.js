@@ -120,7 +120,7 @@ function style(tj) {
   const empty = { type: "geojson", data: { type: "FeatureCollection", features: [] } };
   return {
     version: 8,
-    sources: { cadastre: src, selected: empty, measured: empty, failing: empty },
+    sources: { cadastre: src, selected: empty, measured: empty, failing: empty, audit: empty },
     layers: [
       { id: "background", type: "background", paint: { "background-color": "#f7f7f4" } },
       // Below the plots' zoom, a tile whose plots do not fit holds the
@@ -131,6 +131,10 @@ function style(tj) {
       { id: "plots-line", type: "line", source: "cadastre", "source-layer": "plots", paint: { "line-color": "#555", "line-width": ["interpolate", ["linear"], ["zoom"], 14, 0.3, 18, 1] } },
       { id: "sheets-fill", type: "fill", source: "cadastre", "source-layer": "sheets", paint: { "fill-opacity": 0 } },
       { id: "sheets-line", type: "line", source: "cadastre", "source-layer": "sheets", paint: { "line-color": "#7a1f7a", "line-width": 1.5, "line-dasharray": [4, 2] } },
+      // The cleaning audit's problems (issue 18): a GeoJSON layer of one
+      // commune, drawn over the plots.
+      { id: "audit-fill", type: "fill", source: "audit", paint: { "fill-color": "#e00000", "fill-opacity": 0.3 } },
+      { id: "audit-line", type: "line", source: "audit", paint: { "line-color": "#b00000", "line-width": 2 } },
       { id: "selected-line", type: "line", source: "selected", paint: { "line-color": "#0050d0", "line-width": 3 } },
       { id: "measured-line", type: "line", source: "measured", paint: { "line-color": "#111", "line-width": 2, "line-dasharray": [2, 1] } },
       { id: "failing-line", type: "line", source: "failing", paint: { "line-color": "#e00000", "line-width": 5 } },
@@ -303,6 +307,10 @@ function renderPanel(p) {
     ["crs", p.crs],
     ["address", p.address || "—"],
   ];
+  // Numbers before the 2025 mergers (issue 18): a former key asked for
+  // answers the current plot; the panel names both.
+  const former = (p.identities?.former || []).filter((m) => `${m.from.unit}/${m.from.sheet}/${m.from.plot}` !== p.id);
+  if (former.length) facts.splice(1, 0, ["former_keys", former.map((m) => `${m.from.unit}/${m.from.sheet}/${m.from.plot} (${m.note})`).join("; ")]);
   const dl = $("p-facts");
   dl.replaceChildren();
   for (const [k, v] of facts) {
@@ -372,6 +380,45 @@ async function search(ev) {
     await selectPlot(p.key.unit, p.key.sheet, p.key.plot, { fly: true, at });
   } catch (e) {
     message(`${t("error")}: ${e.message}`);
+  }
+}
+
+// ---------- the cleaning audit (issue 18) ----------
+
+async function runAudit(ev) {
+  ev.preventDefault();
+  const unit = $("audit-unit").value.trim();
+  if (!/^\d{5}$/.test(unit)) return message(t("bad_unit"));
+  message(t("loading"));
+  let fc;
+  try {
+    fc = await getJSON(`/api/v1/audit?unit=${unit}&format=geojson`);
+  } catch (e) {
+    return message(e.status === 404 ? `${t("not_found")}: ${unit}` : `${t("error")}: ${e.message}`);
+  }
+  message("");
+  map.getSource("audit").setData(fc);
+  const counts = {};
+  for (const f of fc.features) counts[f.properties.kind] = (counts[f.properties.kind] || 0) + 1;
+  state.audit = counts;
+  $("audit-summary").textContent = `${fc.features.length} ${t("problems")}`;
+  const tb = $("audit-counts").tBodies[0];
+  tb.replaceChildren();
+  for (const [k, n] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {
+    const tr = tb.insertRow();
+    tr.insertCell().textContent = t("k_" + k);
+    const c = tr.insertCell();
+    c.textContent = String(n);
+    c.className = "num";
+  }
+  const csv = $("audit-csv");
+  csv.href = `/api/v1/audit?unit=${unit}&format=csv`;
+  csv.hidden = false;
+  const withGeom = fc.features.filter((f) => f.geometry);
+  if (withGeom.length) {
+    const bs = withGeom.map((f) => bbox(f.geometry));
+    const b = [Math.min(...bs.map((x) => x[0])), Math.min(...bs.map((x) => x[1])), Math.max(...bs.map((x) => x[2])), Math.max(...bs.map((x) => x[3]))];
+    map.fitBounds(b, { padding: 40, maxZoom: 18, duration: 0 });
   }
 }
 
@@ -595,6 +642,7 @@ async function start() {
     for (const el of document.querySelectorAll("#search .fields")) el.hidden = el.dataset.mode !== $("search-mode").value;
   };
   $("search").onsubmit = search;
+  $("audit-form").onsubmit = runAudit;
   $("panel-close").onclick = () => {
     $("panel").hidden = true;
     map.resize();
@@ -624,6 +672,7 @@ async function start() {
     const p = e.features[0].properties;
     selectPlot(p.unit, p.sheet, p.plot, { at: [e.lngLat.lng, e.lngLat.lat] });
   });
+  map.on("click", "audit-fill", (e) => message(e.features[0].properties.detail));
   map.on("mouseenter", "plots-fill", () => (map.getCanvas().style.cursor = "pointer"));
   map.on("mouseleave", "plots-fill", () => (map.getCanvas().style.cursor = ""));
   if (matchMedia("(max-width: 700px)").matches) $("legend").open = false;

@@ -14,7 +14,7 @@ import (
 var fixtureCounts = map[string]int{
 	"plots_9210": 2, "plot_versions_9210": 5, "sheets_9210": 1, "sheet_versions_9210": 1,
 	"plots_5897": 1, "plot_versions_5897": 1, "sheets_5897": 1, "sheet_versions_5897": 1,
-	"admin_units": 3, "changes": 4, "tokens": 0, "token_uses": 0, "token_extract_bytes": 0,
+	"admin_units": 3, "changes": 4, "tokens": 0, "token_uses": 0, "token_extract_bytes": 0, "plot_lineage": 0, "sheet_lineage": 0,
 }
 
 // writeFixture writes the storetest fixture over two zones in four

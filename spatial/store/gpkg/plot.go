@@ -276,6 +276,9 @@ func (w *writer) writePlot(ctx context.Context, p *spatial.Plot, st plotStep) er
 		return err
 	}
 	p.Version = w.newVersion(1)
+	if p.Note != "" {
+		p.Version.Reason = p.Note // a renumbering's note (issue 18)
+	}
 	if old == nil {
 		err = w.insertPlot(ctx, p, blob)
 		w.res.Inserted++

@@ -77,6 +77,7 @@ var baseSchema = []string{
 	tokensDDL,
 	tokenUsesDDL,
 	tokenExtractBytesDDL,
+	plotLineageDDL, plotLineageIndex, sheetLineageDDL, // issue 18 (lineage.go)
 }
 
 // wgs84WKT is the definition of EPSG:4326 that GeoPackage 1.3 Annex C
@@ -127,6 +128,12 @@ func initSchema(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "tokens", tokensDescription); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "plot_lineage", "Merger lineage: former plot key -> current key, from a date"); err != nil {
+		return err
+	}
+	if err := registerAttributes(ctx, tx, "sheet_lineage", "Merger lineage: former sheet key -> current key, from a date"); err != nil {
 		return err
 	}
 	if err := registerAttributes(ctx, tx, "token_uses", "When each API token last authorized a request"); err != nil {

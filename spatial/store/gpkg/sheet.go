@@ -259,6 +259,9 @@ func (w *writer) writeSheet(ctx context.Context, s *spatial.Sheet) error {
 		return err
 	}
 	s.Version = w.newVersion(1)
+	if s.Note != "" {
+		s.Version.Reason = s.Note // a renumbering's note (issue 18)
+	}
 	if old != nil {
 		s.Version.Version = old.Version.Version + 1
 	}

@@ -54,7 +54,7 @@ func createZone(ctx context.Context, tx *sql.Tx, epsg int, at time.Time) error {
 		return spatial.Errorf(spatial.KindInvalid, "EPSG:%d is not a VN-2000 TM-3 zone", epsg)
 	}
 	desc := fmt.Sprintf("VN-2000 TM-3 zone, central meridian %g° E (EPSG:%d)", zone.CentralMeridian, epsg)
-	if err := insertSRS(ctx, tx, zone.Name(), epsg, "EPSG", epsg, zone.WKT(), desc); err != nil {
+	if err := insertSRS(ctx, tx, zone.Name(), epsg, srsOrganization(zone), epsg, zone.WKT(), desc); err != nil {
 		return err
 	}
 	tables := []struct {

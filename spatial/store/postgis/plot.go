@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -140,6 +141,6 @@ func plotRow(p *spatial.Plot, v spatial.Version, seq int64, ll *lonLatCache) ([]
 		return nil, fmt.Errorf("plot %s geometry: %w", p.Key, err)
 	}
 	return []any{p.Key.Unit, int32(p.Key.Sheet), int32(p.Key.Plot), int32(v.Version), p.Commune, int32(p.EPSG),
-		plane, lonLat, p.LandUse, p.LegalArea, p.Area, p.Address, v.ValidFrom, v.ChangedBy, v.Reason, v.Source,
+		plane, lonLat, p.LandUse, p.LegalArea, p.Area, p.Address, v.ValidFrom, v.ChangedBy, cmp.Or(p.Note, v.Reason), v.Source,
 		v.Retired, seq}, nil
 }

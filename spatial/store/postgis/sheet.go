@@ -1,6 +1,7 @@
 package postgis
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -120,7 +121,7 @@ func sheetRow(sh *spatial.Sheet, v spatial.Version, seq int64) ([]any, error) {
 		year = &y
 	}
 	return []any{sh.Key.Unit, int32(sh.Key.Number), int32(v.Version), sh.GridNumber, int32(sh.Scale), int32(sh.EPSG),
-		plane, lonLat, year, v.ValidFrom, v.ChangedBy, v.Reason, v.Source, seq, sh.OffGrid}, nil
+		plane, lonLat, year, v.ValidFrom, v.ChangedBy, cmp.Or(sh.Note, v.Reason), v.Source, seq, sh.OffGrid}, nil
 }
 
 // sheetCopyColumns are the columns of sheetRow.

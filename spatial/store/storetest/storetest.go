@@ -43,6 +43,8 @@ func Run(t *testing.T, open Opener) {
 		{"OffGridSheets", testOffGridSheets},
 		{"PlotPastFrame", testPlotPastFrame},
 		{"EachPlotVersion", testEachPlotVersion},
+		{"Merge", testMerge}, // issue 18 (merge.go)
+		{"MergeKeep", testMergeKeep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
