@@ -37,7 +37,8 @@ func (s *Server) extracts() (extract.Store, error) {
 // submission is stored, checked, and answered with its report (201). An
 // unknown plot is 404, a retired one 409, bad fields 400; a boundary that
 // cannot be checked (not a valid polygon, outside its zone, at another
-// scale than the plot's sheet) or a NUL character is 422, and a stored
+// scale than the plot's sheet), a NUL character or bytes that are not
+// UTF-8 is 422 (then nothing is charged or stored), and a stored
 // extract is then kept as refused with the problems.
 func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	tok, err := s.authorize(r, spatial.RoleSurveyor)
@@ -52,7 +53,7 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, q, st, err := decodeExtractRequest(r)
 	if err != nil {
-		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errText)))
 		return
 	}
 	stored, err := s.currentPlot(r, q.Plot)
@@ -77,8 +78,9 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	writeJSONStatus(w, http.StatusCreated, rec)
 }
 
-// errNUL marks a body refused for a NUL character (422, not 400).
-var errNUL = errors.New("NUL character")
+// errText marks a body refused for a NUL character or bytes that are not
+// UTF-8 (422, not 400).
+var errText = errors.New("text that cannot be stored")
 
 func unprocessableIf(b bool) int {
 	if b {
@@ -103,7 +105,7 @@ func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, e
 		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}
 	if err := extract.CheckText(raw); err != nil {
-		return nil, nil, extract.Settings{}, errors.Join(errNUL, err)
+		return nil, nil, extract.Settings{}, errors.Join(errText, err)
 	}
 	if err := extract.DecodeStrict(raw, &q); err != nil {
 		return nil, nil, extract.Settings{}, err
@@ -267,7 +269,7 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := decodeDecision(r)
 	if err != nil {
-		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errText)))
 		return
 	}
 	if !*q.Accept && q.Reason == "" {
@@ -296,7 +298,8 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeDecision reads a decision body strictly: unknown fields, a
-// missing "accept" and NUL characters are refused.
+// missing "accept", NUL characters and bytes that are not UTF-8 are
+// refused.
 func decodeDecision(r *http.Request) (*DecisionRequest, error) {
 	// The route's limit (api/middleware.go, --max-decision-bytes) is
 	// already on r.Body: exceeding it is a 413.
@@ -308,7 +311,7 @@ func decodeDecision(r *http.Request) (*DecisionRequest, error) {
 		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable"}})
 	}
 	if err := extract.CheckText(raw); err != nil {
-		return nil, errors.Join(errNUL, err)
+		return nil, errors.Join(errText, err)
 	}
 	var q DecisionRequest
 	if err := extract.DecodeStrict(raw, &q); err != nil {

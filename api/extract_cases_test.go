@@ -107,6 +107,8 @@ func TestExtractInputRefused(t *testing.T) {
 				{`{"reason": "on site"}`, `"field":"accept"`},
 				{`{"accept": "yes"}`, `"field":"accept"`},
 				{`{"accept": false, "reason": "x\u0000"}`, `"field":"reason"`},
+				{"{\"accept\": false, \"reason\": \"bad \xff\xfe\"}", `"field":"reason"`},
+				{"{\"accept\": false, \"reason\": \"bad\"} \xff", `"field":"body"`},
 			} {
 				code, body, _ := env.postRaw(t, dec, env.registrar, c.body)
 				if code/100 != 4 || !strings.Contains(string(body), c.want) || strings.Contains(string(body), "bool") {
@@ -130,10 +132,14 @@ func TestExtractInputRefused(t *testing.T) {
 				{"NUL in a point number", strings.Replace(mustJSON(t, env.request(env.table(0))), `101,`, `1\u000001,`, 1), `contains a NUL`},
 				{"outside the zone", mustJSON(t, env.request(far)), `outside the plane of EPSG:9210`},
 				{"too many points", mustJSON(t, env.request(many.String())), fmt.Sprintf("at most %d", extract.MaxVertices)},
+				{"invalid UTF-8 in a reason", strings.Replace(mustJSON(t, env.request(env.table(0))), `{`, "{\"scale_reason\":\"ab\xff\xfecd\",", 1), `"field":"scale_reason"`},
 			} {
 				code, body, loc := env.postRaw(t, "/api/v1/extracts", env.surveyor, c.body)
 				if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), c.want) {
 					t.Errorf("%s: got %d %s, want 422 with %q", c.name, code, body, c.want)
+				}
+				if strings.HasPrefix(c.name, "invalid UTF-8") && loc != "" {
+					t.Errorf("%s: stored as %s, want refused before anything is stored", c.name, loc)
 				}
 				if loc != "" {
 					if _, got := fetch(t, http.MethodGet, env.srv.URL+loc, "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(got), `"status":"refused"`) {
