@@ -305,7 +305,7 @@ func decodeDecision(r *http.Request) (*DecisionRequest, error) {
 	// already on r.Body: exceeding it is a 413.
 	raw, err := io.ReadAll(r.Body)
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return nil, err
+		return nil, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("decision larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
 	}
 	if err != nil {
 		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable"}})

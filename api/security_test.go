@@ -236,8 +236,8 @@ func TestBodyLimits(t *testing.T) {
 	for _, c := range cases {
 		for _, chunked := range []bool{false, true} {
 			status, body := send(t, srv.URL+c.path, c.tok, strings.NewReader(big(c.over)), chunked)
-			if status != http.StatusRequestEntityTooLarge {
-				t.Errorf("POST %s with %d bytes (chunked %v): got %d %s, want 413", c.path, c.over, chunked, status, body)
+			if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"type":"urn:cadastre:problem:invalid"`) {
+				t.Errorf("POST %s with %d bytes (chunked %v): got %d %s, want 413 of type problem:invalid", c.path, c.over, chunked, status, body)
 			}
 		}
 	}
