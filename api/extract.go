@@ -97,10 +97,18 @@ func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, e
 	var q extract.Request
 	// The route's limit (api/middleware.go, --max-extract-bytes) is on r.Body.
 	var raw json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+	dec := json.NewDecoder(r.Body)
+	err := dec.Decode(&raw)
+	if err == nil {
+		err = extract.CheckEnd(dec)
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
+		}
+		if spatial.KindOf(err) == spatial.KindInvalid {
+			return nil, nil, extract.Settings{}, err
 		}
 		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}

@@ -119,6 +119,17 @@ func TestExtractInputRefused(t *testing.T) {
 				t.Errorf("after refused decisions: %s, want validated with no decision", got)
 			}
 
+			for _, tail := range []string{` {"second":1} trailing`, ` }`, ` x`} {
+				code, body, loc := env.postRaw(t, "/api/v1/extracts", env.surveyor, mustJSON(t, env.request(env.table(0)))+tail)
+				if code/100 != 4 || !strings.Contains(string(body), "trailing data") || loc != "" {
+					t.Errorf("submission followed by %q: got %d %s (Location %q), want 4xx naming the trailing data, nothing stored", tail, code, body, loc)
+				}
+				code, body, _ = env.postRaw(t, dec, env.registrar, `{"accept": false, "reason": "r"}`+tail)
+				if code/100 != 4 || !strings.Contains(string(body), "trailing data") {
+					t.Errorf("decision followed by %q: got %d %s, want 4xx naming the trailing data", tail, code, body)
+				}
+			}
+
 			far := "point,x,y\n1,3000000,600000\n2,3000000,600010\n3,3000010,600010\n"
 			var many strings.Builder
 			many.WriteString("point,x,y\n")

@@ -79,8 +79,8 @@ func DecodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
+	if err == nil {
+		err = CheckEnd(dec)
 	}
 	if err == nil {
 		return nil
@@ -89,6 +89,20 @@ func DecodeStrict(b []byte, v any) error {
 		return err
 	}
 	return spatial.Invalid("bad request body", []spatial.Problem{JSONProblem(err)})
+}
+
+// CheckEnd refuses anything but white space after the value dec has
+// decoded (a second value, a stray "}" or text): a body is one value, and
+// what follows it must not pass unseen. (dec.More misses a stray "}".)
+func CheckEnd(dec *json.Decoder) error {
+	_, err := dec.Token()
+	if err == io.EOF {
+		return nil
+	}
+	e := spatial.Invalid("bad request body", []spatial.Problem{{Index: -1, Field: "body",
+		Reason: fmt.Sprintf("trailing data after the JSON value (from byte %d): send one JSON object", dec.InputOffset())}})
+	e.Err = err // a reader's own failure (a body limit) stays visible
+	return e
 }
 
 // JSONProblem turns an encoding/json error into a Problem naming the field.
