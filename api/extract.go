@@ -350,7 +350,7 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	if v, same, err := s.confirmsStored(r, rec); err != nil {
 		return err
 	} else if same {
-		d.PlotVersion = v
+		d.PlotVersion, d.ExpectVersion = v, v // checked again in the decision's transaction
 		d.Reason = strings.TrimSuffix(fmt.Sprintf("confirmed: the measured boundary is the stored version %d (only the start vertex or orientation differ), no new version; %s", v, d.Reason), "; ")
 		return es.Decide(r.Context(), rec.ID, d)
 	}
@@ -425,7 +425,10 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 			if txd == nil {
 				return nil
 			}
-			d.PlotVersion = v
+			// The store checks, in this transaction, that the plot is at
+			// v: a concurrent acceptance against the same version wrote
+			// first, and this one is refused (409).
+			d.PlotVersion, d.ExpectVersion = v, v
 			return txd.DecideInTx(r.Context(), tx, rec.ID, d)
 		})
 	if err != nil {

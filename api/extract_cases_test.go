@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"cadastre/spatial/extract"
@@ -200,4 +202,51 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestExtractConcurrentAcceptances: two extracts checked against the same
+// plot version are accepted at the same time; one becomes version 2, the
+// other is 409 (the store checks the version in the transaction that
+// writes), and no version 3 appears (both stores).
+func TestExtractConcurrentAcceptances(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			env := newExtractEnvOn(t, st.open(t))
+			var ids []int64
+			for _, de := range []float64{-0.05, -0.06} {
+				code, body := env.post(t, "/api/v1/extracts", env.surveyor, env.request(env.table(de)))
+				var rec extract.Record
+				if code != http.StatusCreated || json.Unmarshal(body, &rec) != nil || rec.Verdict != extract.WithinTolerance {
+					t.Fatalf("submit: %d %s", code, body)
+				}
+				ids = append(ids, rec.ID)
+			}
+			codes := make([]int, len(ids))
+			bodies := make([][]byte, len(ids))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					codes[i], bodies[i], _ = env.postRaw(t, fmt.Sprintf("/api/v1/extracts/%d/decision", id), env.registrar, `{"accept": true, "reason": "checked on site"}`)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			slices.Sort(codes)
+			if codes[0] != http.StatusOK || codes[1] != http.StatusConflict {
+				t.Errorf("two acceptances against version 1: got %v (%s | %s), want one 200 and one 409", codes, bodies[0], bodies[1])
+			}
+			_, body := get(t, env.srv.URL+"/api/v1/plots/90001/7/1")
+			var h struct {
+				Version  int `json:"version"`
+				Versions []json.RawMessage
+			}
+			if err := json.Unmarshal(body, &h); err != nil || h.Version != 2 || len(h.Versions) != 2 {
+				t.Errorf("plot after two acceptances: got %.300s, want version 2 of 2", body)
+			}
+		})
+	}
 }
