@@ -65,7 +65,7 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: "token:" + tok.Name, Submission: raw}
+	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: submitter(tok), Submission: raw}
 	if err := es.CreateExtract(r.Context(), rec); err != nil {
 		writeError(w, r, s.log, err)
 		return

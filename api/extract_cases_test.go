@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"cadastre/spatial"
 	"cadastre/spatial/extract"
 	"cadastre/spatial/extract/extracttest"
 	"cadastre/spatial/store/storetest"
@@ -246,6 +248,50 @@ func TestExtractConcurrentAcceptances(t *testing.T) {
 			}
 			if err := json.Unmarshal(body, &h); err != nil || h.Version != 2 || len(h.Versions) != 2 {
 				t.Errorf("plot after two acceptances: got %.300s, want version 2 of 2", body)
+			}
+		})
+	}
+}
+
+// TestExtractOwnerByTokenID: a surveyor's extract is read by the token
+// that submitted it, not by its name: after "sur" is revoked and a new
+// token is given the same name, the new holder gets 404 for the old
+// holder's extract, and a registrar still reads it (both stores).
+func TestExtractOwnerByTokenID(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			env := newExtractEnvOn(t, st.open(t))
+			ctx := context.Background()
+			named := func() (string, *spatial.Token) {
+				secret, hash, err := spatial.NewTokenSecret()
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok := &spatial.Token{Name: "sur", Role: spatial.RoleSurveyor, Hash: hash, CreatedBy: "test"}
+				if err := env.st.CreateToken(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+				return secret, tok
+			}
+			oldSecret, old := named()
+			code, body := env.post(t, "/api/v1/extracts", oldSecret, env.request(env.table(0)))
+			var rec extract.Record
+			if code != http.StatusCreated || json.Unmarshal(body, &rec) != nil {
+				t.Fatalf("submit: %d %s", code, body)
+			}
+			path := env.srv.URL + fmt.Sprintf("/api/v1/extracts/%d", rec.ID)
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+oldSecret); resp.StatusCode != http.StatusOK {
+				t.Fatalf("the submitter: got %d %.200s, want 200", resp.StatusCode, got)
+			}
+			if _, err := env.st.RevokeToken(ctx, old.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			newSecret, _ := named()
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+newSecret); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("a new token named as the revoked submitter: got %d %.200s, want 404", resp.StatusCode, got)
+			}
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+env.registrar); resp.StatusCode != http.StatusOK {
+				t.Errorf("a registrar: got %d %.200s, want 200", resp.StatusCode, got)
 			}
 		})
 	}
