@@ -406,7 +406,15 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	np.Normalize()
 	reason := fmt.Sprintf("extract %d accepted", rec.ID)
 	if d.AllowOverlaps {
-		reason += " allowing overlaps with its neighbours"
+		// The version's reason is fixed when its transaction begins: the
+		// overlaps it allows are found first in a transaction rolled back.
+		ovs, err := previewOverlaps(r, wr, d.By, &np)
+		if err != nil {
+			return 0, err
+		}
+		if len(ovs) > 0 {
+			reason += " allowing overlaps with " + extract.DescribeOverlaps(ovs)
+		}
 	}
 	if d.Reason != "" {
 		reason += ": " + d.Reason
@@ -444,6 +452,22 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 			"extract", rec.ID, "plot", rec.Plot.String(), "recorded", v, "stored", h.Current.Version.Version)
 	}
 	return h.Current.Version.Version, nil
+}
+
+// previewOverlaps writes p in a transaction it rolls back and returns the
+// overlaps with stored neighbours that writing it would make (more than
+// the acceptance rule's extract.MinAcceptOverlap).
+func previewOverlaps(r *http.Request, wr spatial.Writer, by string, p *spatial.Plot) ([]extract.NeighbourArea, error) {
+	tx, err := wr.Begin(r.Context(), spatial.Change{By: by, Reason: "overlap preview, rolled back"})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(r.Context())
+	cp := *p
+	if err := tx.Write(r.Context(), &spatial.Batch{Plots: []*spatial.Plot{&cp}}); err != nil {
+		return nil, err
+	}
+	return extract.AcceptOverlaps(r.Context(), tx, p.Key, true)
 }
 
 // writePlot writes one plot in a transaction, runs also (more writes in
