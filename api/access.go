@@ -163,8 +163,18 @@ func (s *Server) canReadExtract(r *http.Request, rec *extract.Record) error {
 	if err != nil {
 		return err
 	}
-	if tok.Role == spatial.RoleSurveyor && rec.SubmittedBy != "token:"+tok.Name {
+	// By the token's id, not its name: a new token given a revoked one's
+	// name does not read the old holder's extracts. Records from before
+	// the id was kept ("token:NAME") are read by registrars and admins.
+	if tok.Role == spatial.RoleSurveyor && rec.SubmittedBy != submitter(tok) {
 		return spatial.Errorf(spatial.KindNotFound, "no extract %d", rec.ID)
 	}
 	return nil
+}
+
+// submitter is how an extract records the token that submitted it:
+// "token:NAME#ID". The name is for people; the id is what canReadExtract
+// compares, since a name can be given again after a revocation.
+func submitter(tok *spatial.Token) string {
+	return fmt.Sprintf("token:%s#%d", tok.Name, tok.ID)
 }

@@ -37,7 +37,8 @@ func (s *Server) extracts() (extract.Store, error) {
 // submission is stored, checked, and answered with its report (201). An
 // unknown plot is 404, a retired one 409, bad fields 400; a boundary that
 // cannot be checked (not a valid polygon, outside its zone, at another
-// scale than the plot's sheet) or a NUL character is 422, and a stored
+// scale than the plot's sheet), a NUL character or bytes that are not
+// UTF-8 is 422 (then nothing is charged or stored), and a stored
 // extract is then kept as refused with the problems.
 func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	tok, err := s.authorize(r, spatial.RoleSurveyor)
@@ -52,7 +53,7 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	raw, q, st, err := decodeExtractRequest(r)
 	if err != nil {
-		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errText)))
 		return
 	}
 	stored, err := s.currentPlot(r, q.Plot)
@@ -64,7 +65,7 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: "token:" + tok.Name, Submission: raw}
+	rec := &extract.Record{Plot: q.Plot, PlotVersion: stored.Version.Version, Profile: st.Profile.Name, SubmittedBy: submitter(tok), Submission: raw}
 	if err := es.CreateExtract(r.Context(), rec); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -77,8 +78,9 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 	writeJSONStatus(w, http.StatusCreated, rec)
 }
 
-// errNUL marks a body refused for a NUL character (422, not 400).
-var errNUL = errors.New("NUL character")
+// errText marks a body refused for a NUL character or bytes that are not
+// UTF-8 (422, not 400).
+var errText = errors.New("text that cannot be stored")
 
 func unprocessableIf(b bool) int {
 	if b {
@@ -95,15 +97,23 @@ func decodeExtractRequest(r *http.Request) (json.RawMessage, *extract.Request, e
 	var q extract.Request
 	// The route's limit (api/middleware.go, --max-extract-bytes) is on r.Body.
 	var raw json.RawMessage
-	if err := json.NewDecoder(r.Body).Decode(&raw); err != nil {
+	dec := json.NewDecoder(r.Body)
+	err := dec.Decode(&raw)
+	if err == nil {
+		err = extract.CheckEnd(dec)
+	}
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, nil, extract.Settings{}, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("extract larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
 		}
+		if spatial.KindOf(err) == spatial.KindInvalid {
+			return nil, nil, extract.Settings{}, err
+		}
 		return nil, nil, extract.Settings{}, spatial.Invalid("the body is not a JSON extract request", []spatial.Problem{extract.JSONProblem(err)})
 	}
 	if err := extract.CheckText(raw); err != nil {
-		return nil, nil, extract.Settings{}, errors.Join(errNUL, err)
+		return nil, nil, extract.Settings{}, errors.Join(errText, err)
 	}
 	if err := extract.DecodeStrict(raw, &q); err != nil {
 		return nil, nil, extract.Settings{}, err
@@ -267,7 +277,7 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	q, err := decodeDecision(r)
 	if err != nil {
-		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errNUL)))
+		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errText)))
 		return
 	}
 	if !*q.Accept && q.Reason == "" {
@@ -296,19 +306,20 @@ func (s *Server) handleDecideExtract(w http.ResponseWriter, r *http.Request) {
 }
 
 // decodeDecision reads a decision body strictly: unknown fields, a
-// missing "accept" and NUL characters are refused.
+// missing "accept", NUL characters and bytes that are not UTF-8 are
+// refused.
 func decodeDecision(r *http.Request) (*DecisionRequest, error) {
 	// The route's limit (api/middleware.go, --max-decision-bytes) is
 	// already on r.Body: exceeding it is a 413.
 	raw, err := io.ReadAll(r.Body)
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return nil, err
+		return nil, &spatial.Error{Kind: spatial.KindInvalid, Message: fmt.Sprintf("decision larger than the limit of %d bytes", mbe.Limit), Err: errTooLarge}
 	}
 	if err != nil {
 		return nil, spatial.Invalid("bad decision", []spatial.Problem{{Index: -1, Field: "body", Reason: "unreadable"}})
 	}
 	if err := extract.CheckText(raw); err != nil {
-		return nil, errors.Join(errNUL, err)
+		return nil, errors.Join(errText, err)
 	}
 	var q DecisionRequest
 	if err := extract.DecodeStrict(raw, &q); err != nil {
@@ -339,7 +350,7 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	if v, same, err := s.confirmsStored(r, rec); err != nil {
 		return err
 	} else if same {
-		d.PlotVersion = v
+		d.PlotVersion, d.ExpectVersion = v, v // checked again in the decision's transaction
 		d.Reason = strings.TrimSuffix(fmt.Sprintf("confirmed: the measured boundary is the stored version %d (only the start vertex or orientation differ), no new version; %s", v, d.Reason), "; ")
 		return es.Decide(r.Context(), rec.ID, d)
 	}
@@ -395,7 +406,15 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	np.Normalize()
 	reason := fmt.Sprintf("extract %d accepted", rec.ID)
 	if d.AllowOverlaps {
-		reason += " allowing overlaps with its neighbours"
+		// The version's reason is fixed when its transaction begins: the
+		// overlaps it allows are found first in a transaction rolled back.
+		ovs, err := previewOverlaps(r, wr, d.By, &np)
+		if err != nil {
+			return 0, err
+		}
+		if len(ovs) > 0 {
+			reason += " allowing overlaps with " + extract.DescribeOverlaps(ovs)
+		}
 	}
 	if d.Reason != "" {
 		reason += ": " + d.Reason
@@ -414,7 +433,10 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 			if txd == nil {
 				return nil
 			}
-			d.PlotVersion = v
+			// The store checks, in this transaction, that the plot is at
+			// v: a concurrent acceptance against the same version wrote
+			// first, and this one is refused (409).
+			d.PlotVersion, d.ExpectVersion = v, v
 			return txd.DecideInTx(r.Context(), tx, rec.ID, d)
 		})
 	if err != nil {
@@ -430,6 +452,22 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 			"extract", rec.ID, "plot", rec.Plot.String(), "recorded", v, "stored", h.Current.Version.Version)
 	}
 	return h.Current.Version.Version, nil
+}
+
+// previewOverlaps writes p in a transaction it rolls back and returns the
+// overlaps with stored neighbours that writing it would make (more than
+// the acceptance rule's extract.MinAcceptOverlap).
+func previewOverlaps(r *http.Request, wr spatial.Writer, by string, p *spatial.Plot) ([]extract.NeighbourArea, error) {
+	tx, err := wr.Begin(r.Context(), spatial.Change{By: by, Reason: "overlap preview, rolled back"})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(r.Context())
+	cp := *p
+	if err := tx.Write(r.Context(), &spatial.Batch{Plots: []*spatial.Plot{&cp}}); err != nil {
+		return nil, err
+	}
+	return extract.AcceptOverlaps(r.Context(), tx, p.Key, true)
 }
 
 // writePlot writes one plot in a transaction, runs also (more writes in

@@ -1,14 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"cadastre/spatial"
 	"cadastre/spatial/extract"
 	"cadastre/spatial/extract/extracttest"
 	"cadastre/spatial/store/storetest"
@@ -107,6 +111,8 @@ func TestExtractInputRefused(t *testing.T) {
 				{`{"reason": "on site"}`, `"field":"accept"`},
 				{`{"accept": "yes"}`, `"field":"accept"`},
 				{`{"accept": false, "reason": "x\u0000"}`, `"field":"reason"`},
+				{"{\"accept\": false, \"reason\": \"bad \xff\xfe\"}", `"field":"reason"`},
+				{"{\"accept\": false, \"reason\": \"bad\"} \xff", `"field":"body"`},
 			} {
 				code, body, _ := env.postRaw(t, dec, env.registrar, c.body)
 				if code/100 != 4 || !strings.Contains(string(body), c.want) || strings.Contains(string(body), "bool") {
@@ -115,6 +121,17 @@ func TestExtractInputRefused(t *testing.T) {
 			}
 			if _, got := fetch(t, http.MethodGet, env.srv.URL+fmt.Sprintf("/api/v1/extracts/%d", rec.ID), "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(got), `"status":"validated"`) || !strings.Contains(string(got), `"decisions":[]`) {
 				t.Errorf("after refused decisions: %s, want validated with no decision", got)
+			}
+
+			for _, tail := range []string{` {"second":1} trailing`, ` }`, ` x`} {
+				code, body, loc := env.postRaw(t, "/api/v1/extracts", env.surveyor, mustJSON(t, env.request(env.table(0)))+tail)
+				if code/100 != 4 || !strings.Contains(string(body), "trailing data") || loc != "" {
+					t.Errorf("submission followed by %q: got %d %s (Location %q), want 4xx naming the trailing data, nothing stored", tail, code, body, loc)
+				}
+				code, body, _ = env.postRaw(t, dec, env.registrar, `{"accept": false, "reason": "r"}`+tail)
+				if code/100 != 4 || !strings.Contains(string(body), "trailing data") {
+					t.Errorf("decision followed by %q: got %d %s, want 4xx naming the trailing data", tail, code, body)
+				}
 			}
 
 			far := "point,x,y\n1,3000000,600000\n2,3000000,600010\n3,3000010,600010\n"
@@ -130,10 +147,14 @@ func TestExtractInputRefused(t *testing.T) {
 				{"NUL in a point number", strings.Replace(mustJSON(t, env.request(env.table(0))), `101,`, `1\u000001,`, 1), `contains a NUL`},
 				{"outside the zone", mustJSON(t, env.request(far)), `outside the plane of EPSG:9210`},
 				{"too many points", mustJSON(t, env.request(many.String())), fmt.Sprintf("at most %d", extract.MaxVertices)},
+				{"invalid UTF-8 in a reason", strings.Replace(mustJSON(t, env.request(env.table(0))), `{`, "{\"scale_reason\":\"ab\xff\xfecd\",", 1), `"field":"scale_reason"`},
 			} {
 				code, body, loc := env.postRaw(t, "/api/v1/extracts", env.surveyor, c.body)
 				if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), c.want) {
 					t.Errorf("%s: got %d %s, want 422 with %q", c.name, code, body, c.want)
+				}
+				if strings.HasPrefix(c.name, "invalid UTF-8") && loc != "" {
+					t.Errorf("%s: stored as %s, want refused before anything is stored", c.name, loc)
 				}
 				if loc != "" {
 					if _, got := fetch(t, http.MethodGet, env.srv.URL+loc, "Authorization", "Bearer "+env.surveyor); !strings.Contains(string(got), `"status":"refused"`) {
@@ -183,4 +204,95 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestExtractConcurrentAcceptances: two extracts checked against the same
+// plot version are accepted at the same time; one becomes version 2, the
+// other is 409 (the store checks the version in the transaction that
+// writes), and no version 3 appears (both stores).
+func TestExtractConcurrentAcceptances(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			env := newExtractEnvOn(t, st.open(t))
+			var ids []int64
+			for _, de := range []float64{-0.05, -0.06} {
+				code, body := env.post(t, "/api/v1/extracts", env.surveyor, env.request(env.table(de)))
+				var rec extract.Record
+				if code != http.StatusCreated || json.Unmarshal(body, &rec) != nil || rec.Verdict != extract.WithinTolerance {
+					t.Fatalf("submit: %d %s", code, body)
+				}
+				ids = append(ids, rec.ID)
+			}
+			codes := make([]int, len(ids))
+			bodies := make([][]byte, len(ids))
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i, id := range ids {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					codes[i], bodies[i], _ = env.postRaw(t, fmt.Sprintf("/api/v1/extracts/%d/decision", id), env.registrar, `{"accept": true, "reason": "checked on site"}`)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			slices.Sort(codes)
+			if codes[0] != http.StatusOK || codes[1] != http.StatusConflict {
+				t.Errorf("two acceptances against version 1: got %v (%s | %s), want one 200 and one 409", codes, bodies[0], bodies[1])
+			}
+			_, body := get(t, env.srv.URL+"/api/v1/plots/90001/7/1")
+			var h struct {
+				Version  int `json:"version"`
+				Versions []json.RawMessage
+			}
+			if err := json.Unmarshal(body, &h); err != nil || h.Version != 2 || len(h.Versions) != 2 {
+				t.Errorf("plot after two acceptances: got %.300s, want version 2 of 2", body)
+			}
+		})
+	}
+}
+
+// TestExtractOwnerByTokenID: a surveyor's extract is read by the token
+// that submitted it, not by its name: after "sur" is revoked and a new
+// token is given the same name, the new holder gets 404 for the old
+// holder's extract, and a registrar still reads it (both stores).
+func TestExtractOwnerByTokenID(t *testing.T) {
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			env := newExtractEnvOn(t, st.open(t))
+			ctx := context.Background()
+			named := func() (string, *spatial.Token) {
+				secret, hash, err := spatial.NewTokenSecret()
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok := &spatial.Token{Name: "sur", Role: spatial.RoleSurveyor, Hash: hash, CreatedBy: "test"}
+				if err := env.st.CreateToken(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+				return secret, tok
+			}
+			oldSecret, old := named()
+			code, body := env.post(t, "/api/v1/extracts", oldSecret, env.request(env.table(0)))
+			var rec extract.Record
+			if code != http.StatusCreated || json.Unmarshal(body, &rec) != nil {
+				t.Fatalf("submit: %d %s", code, body)
+			}
+			path := env.srv.URL + fmt.Sprintf("/api/v1/extracts/%d", rec.ID)
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+oldSecret); resp.StatusCode != http.StatusOK {
+				t.Fatalf("the submitter: got %d %.200s, want 200", resp.StatusCode, got)
+			}
+			if _, err := env.st.RevokeToken(ctx, old.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			newSecret, _ := named()
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+newSecret); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("a new token named as the revoked submitter: got %d %.200s, want 404", resp.StatusCode, got)
+			}
+			if resp, got := fetch(t, http.MethodGet, path, "Authorization", "Bearer "+env.registrar); resp.StatusCode != http.StatusOK {
+				t.Errorf("a registrar: got %d %.200s, want 200", resp.StatusCode, got)
+			}
+		})
+	}
 }

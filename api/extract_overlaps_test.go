@@ -95,7 +95,7 @@ func acceptOverlaps(t *testing.T, env *extractEnv, admin string) {
 		}
 	}
 	if err := json.Unmarshal(body, &h); err != nil || h.Version != 2 || len(h.Versions) != 2 ||
-		h.Versions[0].Reason != fmt.Sprintf("extract %d accepted allowing overlaps with its neighbours: wall shared, both owners signed", rec.ID) {
+		h.Versions[0].Reason != fmt.Sprintf("extract %d accepted allowing overlaps with 90001/7/2 0.75 m²: wall shared, both owners signed", rec.ID) {
 		t.Errorf("plot history after the override: got %s", body)
 	}
 }

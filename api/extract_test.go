@@ -37,6 +37,7 @@ type extractEnv struct {
 	surveyor, registrar string
 	p1                  *spatial.Plot
 	e0, n0              float64 // south-west corner of plot 1
+	st                  extractStore
 }
 
 // extractStore is what the extract tests need of a store.
@@ -81,7 +82,7 @@ func newExtractEnvOn(t *testing.T, st extractStore) *extractEnv {
 	if _, err := st.Write(ctx, &spatial.Batch{Retire: []spatial.PlotKey{p3.Key}, Change: spatial.Change{By: "test", Reason: "split"}}); err != nil {
 		t.Fatal(err)
 	}
-	env := &extractEnv{p1: p1, e0: e0, n0: n0}
+	env := &extractEnv{p1: p1, e0: e0, n0: n0, st: st}
 	env.surveyor, env.registrar = token(t, st, spatial.RoleSurveyor), token(t, st, spatial.RoleRegistrar)
 	ix := index.New()
 	if _, err := ix.Build(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {

@@ -34,6 +34,7 @@ func (s *Server) handleIngest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	s.extendIngestDeadline(w, r) // only now: no long deadline without a token
 	if err := ingestTextProblems(r); err != nil {
 		writeErrorStatus(w, r, s.log, err, http.StatusUnprocessableEntity)
 		return

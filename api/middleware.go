@@ -183,50 +183,58 @@ const (
 	DefaultIngestTimeout    = time.Hour
 )
 
-// limits is the body limit and deadline of each API route, by its
+// limitFor is the body limit of each API route, by its
 // template: one place for them, so that a handler cannot forget its own.
 // A route not named here takes at most DefaultMaxOtherBytes.
-func (s *Server) limitFor(tpl string) (maxBytes int64, long bool) {
+func (s *Server) limitFor(tpl string) (maxBytes int64) {
 	switch tpl {
 	case "/api/v1/ingest":
-		return s.maxIngest, true
+		return s.maxIngest
 	case "/api/v1/extracts":
-		return s.maxExtract, false
+		return s.maxExtract
 	case "/api/v1/extracts/{id:[0-9]+}/decision":
-		return s.maxDecision, false
+		return s.maxDecision
 	}
-	return DefaultMaxOtherBytes, false
+	return DefaultMaxOtherBytes
 }
 
 // limitRequests applies the route's body limit (413 at once when the
 // declared length is over it; a body that grows past it fails its read
-// with *http.MaxBytesError, answered 413 by writeError) and, for an
-// ingest, replaces the server's read and write timeouts with the ingest
-// deadline: a large upload and its report take longer than a lookup.
+// with *http.MaxBytesError, answered 413 by writeError). The ingest's
+// longer deadline is not granted here: handleIngest extends it once the
+// token is authorized (extendIngestDeadline), so that a client without
+// one keeps the server's short timeouts.
 func (s *Server) limitRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tpl := ""
 		if rt := mux.CurrentRoute(r); rt != nil {
 			tpl, _ = rt.GetPathTemplate()
 		}
-		n, long := s.limitFor(tpl)
+		n := s.limitFor(tpl)
 		if r.ContentLength > n {
 			writeError(w, r, s.log, &spatial.Error{Kind: spatial.KindInvalid, Err: errTooLarge,
 				Message: fmt.Sprintf("request body of %d bytes is larger than the limit of %d bytes of %s", r.ContentLength, n, r.URL.Path)})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, n)
-		if long && s.ingestTimeout > 0 {
-			rc := http.NewResponseController(w)
-			deadline := time.Now().Add(s.ingestTimeout)
-			// Not every writer supports deadlines (httptest's recorder):
-			// the server's own timeouts then stay.
-			if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
-				s.log.DebugContext(r.Context(), "ingest deadline not set; the server's timeouts stay", "err", err)
-			}
-		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// extendIngestDeadline replaces the server's read and write timeouts
+// with the ingest deadline: a large upload and its report take longer
+// than a lookup. Called only after the token is authorized.
+func (s *Server) extendIngestDeadline(w http.ResponseWriter, r *http.Request) {
+	if s.ingestTimeout <= 0 {
+		return
+	}
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(s.ingestTimeout)
+	// Not every writer supports deadlines (httptest's recorder): the
+	// server's own timeouts then stay.
+	if err := errors.Join(rc.SetReadDeadline(deadline), rc.SetWriteDeadline(deadline)); err != nil {
+		s.log.DebugContext(r.Context(), "ingest deadline not set; the server's timeouts stay", "err", err)
+	}
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.

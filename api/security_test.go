@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -235,8 +236,8 @@ func TestBodyLimits(t *testing.T) {
 	for _, c := range cases {
 		for _, chunked := range []bool{false, true} {
 			status, body := send(t, srv.URL+c.path, c.tok, strings.NewReader(big(c.over)), chunked)
-			if status != http.StatusRequestEntityTooLarge {
-				t.Errorf("POST %s with %d bytes (chunked %v): got %d %s, want 413", c.path, c.over, chunked, status, body)
+			if status != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"type":"urn:cadastre:problem:invalid"`) {
+				t.Errorf("POST %s with %d bytes (chunked %v): got %d %s, want 413 of type problem:invalid", c.path, c.over, chunked, status, body)
 			}
 		}
 	}
@@ -278,6 +279,36 @@ func TestIngestOutlivesReadTimeout(t *testing.T) {
 	status, out = send(t, srv.URL+"/api/v1/extracts", surveyor, &slowReader{s: body, pause: pause}, true)
 	if status != 0 && !strings.Contains(out, "timeout") {
 		t.Errorf("slow extract: got %d %s, want it cut off by the read timeout", status, out)
+	}
+}
+
+// TestIngestDeadlineAfterAuthorization: the ingest's long deadline is
+// granted to an authorized admin only. A client without a token that
+// declares a body and sends none is answered and let go within the
+// server's read timeout, not held for the ingest's hour.
+func TestIngestDeadlineAfterAuthorization(t *testing.T) {
+	srv, _ := limitServer(t, 300*time.Millisecond)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := fmt.Fprintf(conn, "POST /api/v1/ingest?format=geojson HTTP/1.1\r\nHost: x\r\nContent-Type: application/geo+json\r\nContent-Length: 1000\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	// A guard far below the ingest deadline (a minute here) and far above
+	// the read timeout.
+	if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(conn)
+	took := time.Since(start)
+	if err != nil || took > 5*time.Second {
+		t.Fatalf("unauthorized ingest held the connection %v (%v), want it closed within the read timeout", took, err)
+	}
+	if !strings.HasPrefix(string(got), "HTTP/1.1 401") && len(got) > 0 {
+		t.Errorf("unauthorized ingest: got %.200q, want 401 or a closed connection", got)
 	}
 }
 

@@ -145,7 +145,7 @@ func (s *Server) routes() {
 	r.HandleFunc("/healthz", s.handleHealth).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", s.handleReady).Methods(http.MethodGet, http.MethodHead)
 	v1 := r.PathPrefix("/api/v1").Subrouter()
-	v1.Use(s.limitRequests) // body limits and the ingest deadline, per route
+	v1.Use(s.limitRequests) // body limits per route (the ingest deadline: handleIngest)
 	// The map data group (Access.Map): public by default.
 	plotsAt := s.mapGuard(http.HandlerFunc(s.handlePlotsAt))
 	v1.Handle("/plots/at", plotsAt).Methods(http.MethodGet, http.MethodHead)

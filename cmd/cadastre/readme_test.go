@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -87,5 +89,56 @@ func TestReadmeExtractExamples(t *testing.T) {
 	var rec extract.Record
 	if err := json.NewDecoder(resp.Body).Decode(&rec); err != nil || resp.StatusCode != http.StatusCreated || rec.Verdict != extract.WithinTolerance || rec.Plot.String() != "27002/2/458" {
 		t.Fatalf("POST the example submission: got %d %+v (%v), want 201 within_tolerance for 27002/2/458", resp.StatusCode, rec, err)
+	}
+
+	// The README's decision lines, in order: the plain acceptance is 409
+	// naming the overlapped neighbours, the override is 200 with a new
+	// plot version whose reason names them.
+	registrar, err := run(t, "token", "create", "--role", "registrar", "--name", "readme registrar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decisions []string
+	for _, l := range strings.Split(string(readme), "\n") {
+		if i := strings.Index(l, `-d '{"accept"`); i >= 0 && strings.HasPrefix(l, "curl ") {
+			body := l[i+len(`-d '`):]
+			decisions = append(decisions, body[:strings.Index(body, "'")])
+		}
+	}
+	if len(decisions) != 2 {
+		t.Fatalf("README decision lines: got %q, want the 409 and the override", decisions)
+	}
+	decide := func(body string) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, base+"/api/v1/extracts/"+strconv.FormatInt(rec.ID, 10)+"/decision", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(registrar))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, out := decide(decisions[0]); code != http.StatusConflict || !strings.Contains(out, "27002/2/439") || !strings.Contains(out, "27002/2/440") {
+		t.Errorf("README decision %s: got %d %s, want 409 naming 27002/2/439 and 27002/2/440", decisions[0], code, out)
+	}
+	if code, out := decide(decisions[1]); code != http.StatusOK || !strings.Contains(out, `"status":"accepted"`) {
+		t.Fatalf("README decision %s: got %d %s, want 200 accepted", decisions[1], code, out)
+	}
+	resp, err = http.Get(base + "/api/v1/plots/27002/2/458")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Version  int
+		Versions []struct{ Reason string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.Version != 2 || len(h.Versions) != 2 ||
+		!strings.Contains(h.Versions[0].Reason, "allowing overlaps with 27002/2/439") || !strings.Contains(h.Versions[0].Reason, "27002/2/440") {
+		t.Errorf("plot 27002/2/458 after the README's override: got %+v (%v), want version 2 naming both neighbours in its reason", h, err)
 	}
 }

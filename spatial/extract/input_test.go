@@ -155,3 +155,23 @@ func TestParseGeoJSONMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckTextUTF8: bytes that are not UTF-8 are refused with the path
+// of the string holding them (a decoder would store U+FFFD instead).
+func TestCheckTextUTF8(t *testing.T) {
+	for _, c := range []struct{ raw, want string }{
+		{"{\"a\":1,\"scale_reason\":\"ab\xff\xfecd\"}", "scale_reason"},
+		{"{\"x\":{\"y\":[\"ok\",\"b\xffd\"]}}", "x.y[1]"},
+		{"{\"x\":[{\"a\":1},{\"b\":\"\xfe\"}]}", "x[1].b"},
+		{"{\"k\xff\":1}", "k\uFFFD (a key)"},
+		{"{\"a\":1} \xff", "body"},
+	} {
+		err := CheckText([]byte(c.raw))
+		if p := spatial.ProblemsOf(err); len(p) != 1 || p[0].Field != c.want {
+			t.Errorf("%q: got %v %+v, want a problem on %s", c.raw, err, p, c.want)
+		}
+	}
+	if err := CheckText([]byte(`{"a":"đất ở"}`)); err != nil {
+		t.Errorf("UTF-8 text refused: %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -78,8 +79,8 @@ func DecodeStrict(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON value")
+	if err == nil {
+		err = CheckEnd(dec)
 	}
 	if err == nil {
 		return nil
@@ -88,6 +89,20 @@ func DecodeStrict(b []byte, v any) error {
 		return err
 	}
 	return spatial.Invalid("bad request body", []spatial.Problem{JSONProblem(err)})
+}
+
+// CheckEnd refuses anything but white space after the value dec has
+// decoded (a second value, a stray "}" or text): a body is one value, and
+// what follows it must not pass unseen. (dec.More misses a stray "}".)
+func CheckEnd(dec *json.Decoder) error {
+	_, err := dec.Token()
+	if err == io.EOF {
+		return nil
+	}
+	e := spatial.Invalid("bad request body", []spatial.Problem{{Index: -1, Field: "body",
+		Reason: fmt.Sprintf("trailing data after the JSON value (from byte %d): send one JSON object", dec.InputOffset())}})
+	e.Err = err // a reader's own failure (a body limit) stays visible
+	return e
 }
 
 // JSONProblem turns an encoding/json error into a Problem naming the field.
@@ -245,9 +260,18 @@ func (r *Report) Marshal() ([]byte, error) {
 }
 
 // CheckText refuses a JSON body holding a NUL character in any string
-// (written \u0000): PostgreSQL cannot store it in text or jsonb, and no
-// point number, table or reason needs it. The problem names the field.
+// (written \u0000) or bytes that are not UTF-8: PostgreSQL cannot store
+// either in text or jsonb (SQLSTATE 22021), a decoder would silently turn
+// the latter into U+FFFD, and no point number, table or reason needs them.
+// The problem names the field.
 func CheckText(raw []byte) error {
+	if !utf8.Valid(raw) {
+		path := findInvalidUTF8(raw)
+		if path == "" {
+			path = "body"
+		}
+		return spatial.Invalid("bad request body", []spatial.Problem{{Index: -1, Field: path, Reason: "not valid UTF-8 text"}})
+	}
 	if !bytes.Contains(raw, []byte(`\u0000`)) && !bytes.Contains(raw, []byte{0}) {
 		return nil
 	}
@@ -291,4 +315,80 @@ func findNUL(v any, path string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// findInvalidUTF8 returns the path of the first string (value or key) of
+// raw whose bytes are not UTF-8, or "" when it is outside any string or
+// raw is not JSON. The decoder replaces such bytes with U+FFFD, so the
+// raw bytes of each token are looked at.
+func findInvalidUTF8(raw []byte) string {
+	type frame struct {
+		obj  bool
+		key  string
+		idx  int
+		want bool // an object expecting a key
+	}
+	var stack []*frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			if f.obj {
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			} else {
+				fmt.Fprintf(&b, "[%d]", f.idx)
+			}
+		}
+		return b.String()
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var prev int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		off := dec.InputOffset()
+		bad := !utf8.Valid(raw[prev:off])
+		prev = off
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				if top != nil && top.obj {
+					top.want = true
+				}
+				stack = append(stack, &frame{obj: t == '{', want: t == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && !stack[len(stack)-1].obj {
+					stack[len(stack)-1].idx++
+				}
+			}
+			continue
+		}
+		if top != nil && top.obj && top.want {
+			top.key, top.want = tok.(string), false
+			if bad {
+				return path() + " (a key)"
+			}
+			continue
+		}
+		if bad {
+			return path()
+		}
+		if top != nil {
+			if top.obj {
+				top.want = true
+			} else {
+				top.idx++
+			}
+		}
+	}
 }

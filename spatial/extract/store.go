@@ -49,6 +49,12 @@ type Decision struct {
 	// the plot version's reason and the decision's reason say it, with
 	// the overlaps.
 	AllowOverlaps bool `json:"-"`
+	// ExpectVersion, when set, is the version the plot must be at in the
+	// transaction that records the decision (after the plot version an
+	// acceptance writes in it): the store refuses the decision with
+	// KindConflict otherwise, so that two acceptances of extracts checked
+	// against the same version cannot both pass.
+	ExpectVersion int `json:"-"`
 }
 
 // Store keeps extracts. Both stores implement it (spatial/store/postgis,

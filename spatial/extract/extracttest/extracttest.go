@@ -163,6 +163,39 @@ func RunTx(t *testing.T, s TxStore) {
 	if rec, err := s.Extract(ctx, b); err != nil || rec.Status != extract.StatusRejected || len(rec.Decisions) != 1 {
 		t.Errorf("after the refused accept: extract %+v, %v; want rejected with one decision", rec, err)
 	}
+
+	// ExpectVersion: d, checked against version 1 as a was, is accepted
+	// after a wrote version 2. Its write makes version 3, which is not the
+	// 2 it expects: refused, nothing stays. A confirmation (Decide, no
+	// write) expecting version 1 is refused too; expecting 2 it passes.
+	d := validated()
+	tx, err := s.Begin(ctx, spatial.Change{By: "r", Reason: "extract accepted"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := storetest.Square(storetest.UnitB, 1, 1, storetest.ZoneA, f.Min[0]+10, f.Min[1]+10, 24)
+	if err := tx.Write(ctx, &spatial.Batch{Plots: []*spatial.Plot{moved}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DecideInTx(ctx, tx, d, &extract.Decision{Accept: true, By: "r", PlotVersion: 2, ExpectVersion: 2}); spatial.KindOf(err) != spatial.KindConflict {
+		t.Errorf("accept expecting version 2 over version 2: got %v, want conflict", err)
+	}
+	if _, err := tx.Commit(ctx); err == nil {
+		t.Errorf("commit after a refused decision: want an error")
+	}
+	tx.Rollback(ctx)
+	if h, err := s.Plot(ctx, p.Key); err != nil || h.Current.Version.Version != 2 || len(h.Versions) != 2 {
+		t.Errorf("after the refused stale accept: plot %+v, %v; want still version 2 of 2", h.Current, err)
+	}
+	if err := s.Decide(ctx, d, &extract.Decision{Accept: true, By: "r", PlotVersion: 1, ExpectVersion: 1}); spatial.KindOf(err) != spatial.KindConflict {
+		t.Errorf("confirmation expecting version 1 of a plot at 2: got %v, want conflict", err)
+	}
+	if rec, err := s.Extract(ctx, d); err != nil || rec.Status != extract.StatusValidated || len(rec.Decisions) != 0 {
+		t.Errorf("after the refused decisions: extract %+v, %v; want validated, no decision", rec, err)
+	}
+	if err := s.Decide(ctx, d, &extract.Decision{Accept: true, By: "r", PlotVersion: 2, ExpectVersion: 2}); err != nil {
+		t.Errorf("confirmation expecting the current version 2: %v", err)
+	}
 }
 
 // RunAcceptOverlaps checks extract.AcceptOverlaps on s: plot 1's accepted

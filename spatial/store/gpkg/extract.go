@@ -213,6 +213,11 @@ func (s *Store) decideIn(ctx context.Context, tx *sql.Tx, id int64, d *extract.D
 	if st != extract.StatusValidated {
 		return spatial.Errorf(spatial.KindConflict, "extract %d is %s: only a validated extract takes a decision", id, st)
 	}
+	if d.ExpectVersion > 0 {
+		if err := expectVersion(ctx, tx, id, d.ExpectVersion); err != nil {
+			return err
+		}
+	}
 	if d.At.IsZero() {
 		d.At = time.Now().UTC()
 	}
@@ -226,6 +231,34 @@ func (s *Store) decideIn(ctx context.Context, tx *sql.Tx, id int64, d *extract.D
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE extracts SET status = ? WHERE id = ?`, string(next), id); err != nil {
 		return storeError(ctx, err, msg)
+	}
+	return nil
+}
+
+// expectVersion refuses (KindConflict) unless the current version of the
+// extract's plot, as tx sees it, is want. tx is BEGIN IMMEDIATE (the
+// write lock): no plot version commits between the check and the
+// decision.
+func expectVersion(ctx context.Context, tx *sql.Tx, id int64, want int) error {
+	const msg = "gpkg: reading the plot version for a decision failed"
+	var k spatial.PlotKey
+	if err := tx.QueryRowContext(ctx, `SELECT unit, sheet, plot FROM extracts WHERE id = ?`, id).Scan(&k.Unit, &k.Sheet, &k.Plot); err != nil {
+		return storeError(ctx, err, msg)
+	}
+	zones, err := zonesInUse(ctx, tx)
+	if err != nil {
+		return storeError(ctx, err, msg)
+	}
+	cur := 0
+	for _, z := range zones {
+		var v sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT max(version) FROM "+plotVersionTable(z)+" WHERE unit = ? AND sheet = ? AND plot = ?", k.Unit, k.Sheet, k.Plot).Scan(&v); err != nil {
+			return storeError(ctx, err, msg)
+		}
+		cur = max(cur, int(v.Int64))
+	}
+	if cur != want {
+		return spatial.Errorf(spatial.KindConflict, "plot %s is at version %d, not the %d this decision on extract %d expects: another change came first; submit a new extract", k, cur, want, id)
 	}
 	return nil
 }

@@ -121,6 +121,11 @@ func decideIn(ctx context.Context, tx pgx.Tx, id int64, d *extract.Decision) err
 	if st != extract.StatusValidated {
 		return spatial.Errorf(spatial.KindConflict, "extract %d is %s: only a validated extract takes a decision", id, st)
 	}
+	if d.ExpectVersion > 0 {
+		if err := expectVersion(ctx, tx, id, d.ExpectVersion); err != nil {
+			return err
+		}
+	}
 	next := extract.StatusRejected
 	if d.Accept {
 		next = extract.StatusAccepted
@@ -140,4 +145,26 @@ func decideIn(ctx context.Context, tx pgx.Tx, id int64, d *extract.Decision) err
 	}
 	_, err = tx.Exec(ctx, `UPDATE extracts SET status = $1 WHERE id = $2`, string(next), id)
 	return translate(err, "store decision")
+}
+
+// expectVersion refuses (KindConflict) unless the current version of the
+// extract's plot, as tx sees it, is want. It takes the write lock every
+// plot write takes (a no-op inside a write transaction, which holds it),
+// so no plot version commits between the check and the decision.
+func expectVersion(ctx context.Context, tx pgx.Tx, id int64, want int) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLockKey); err != nil {
+		return translate(err, "lock for decision")
+	}
+	var key string
+	var cur int
+	err := tx.QueryRow(ctx, `SELECT e.unit || '/' || e.sheet || '/' || e.plot, coalesce(max(p.version), 0)
+		FROM extracts e LEFT JOIN plots p ON (p.unit, p.sheet, p.plot) = (e.unit, e.sheet, e.plot)
+		WHERE e.id = $1 GROUP BY e.unit, e.sheet, e.plot`, id).Scan(&key, &cur)
+	if err != nil {
+		return translate(err, "read plot version for decision")
+	}
+	if cur != want {
+		return spatial.Errorf(spatial.KindConflict, "plot %s is at version %d, not the %d this decision on extract %d expects: another change came first; submit a new extract", key, cur, want, id)
+	}
+	return nil
 }
