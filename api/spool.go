@@ -19,9 +19,12 @@ import (
 
 // An upload to POST /api/v1/ingest is spooled to a file of its own in the
 // spool directory (Options.SpoolDir), named cadastre-spool-<pid>-<random>,
-// and removed when the request ends. A server killed in the middle leaves
-// its file behind: CleanSpool, at the next start, removes the files of
-// processes that are gone.
+// and removed when the request ends. The server holds an exclusive flock
+// on the file while it uses it; a server killed in the middle leaves the
+// file behind unlocked (the kernel drops a dead process's locks), and
+// CleanSpool, at the next start, removes the spool files no process holds.
+// A lock, not the pid in the name, tells: in a container every server is
+// pid 1, and pids are reused.
 
 // DefaultSpoolDir is the spool directory when Options.SpoolDir is empty:
 // one per user under the temporary directory (a directory made 0700 by
@@ -90,7 +93,41 @@ func (s *Server) openSpool() (*os.File, error) {
 	if err := os.MkdirAll(s.spoolDir, 0o700); err != nil {
 		return nil, err
 	}
-	return os.CreateTemp(s.spoolDir, spoolPrefix+strconv.Itoa(os.Getpid())+"-*")
+	if err := checkSpoolDir(s.spoolDir); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(s.spoolDir, spoolPrefix+strconv.Itoa(os.Getpid())+"-*")
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, fmt.Errorf("locking spool file %s: %w", f.Name(), err)
+	}
+	return f, nil
+}
+
+// checkSpoolDir refuses a spool directory that another local user could
+// read or replace: uploads are land data before they are checked. It must
+// be a real directory (not a symbolic link), owned by this process's user,
+// with no access for group or others. (A directory of that name made in
+// the shared temporary directory by another user is refused, not used.)
+func checkSpoolDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("spool directory %s is not a directory (a symbolic link or a file)", dir)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return fmt.Errorf("spool directory %s belongs to user %d, not to this server's user %d", dir, st.Uid, os.Getuid())
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("spool directory %s is open to other users (mode %v): want 0700", dir, fi.Mode().Perm())
+	}
+	return nil
 }
 
 // removeSpool removes a spool file, only if it is one of the spool
@@ -130,10 +167,11 @@ func spoolStatus(err error) int {
 	return 0
 }
 
-// CleanSpool removes from dir the spool files of processes that are gone
-// (a server killed during an upload), and returns how many. Files of a
-// running process (another server sharing the directory) and files not
-// named as spool files are left alone. A missing directory is no error.
+// CleanSpool removes from dir the spool files that no process holds (a
+// server killed during an upload), and returns how many. Files locked by
+// a running process (another server sharing the directory, this one's
+// own) and files not named as spool files are left alone. A missing
+// directory is no error; one that other users could use is refused.
 func CleanSpool(dir string, log *slog.Logger) (int, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
@@ -142,16 +180,21 @@ func CleanSpool(dir string, log *slog.Logger) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if err := checkSpoolDir(dir); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, e := range entries {
-		pid, ok := spoolPID(e.Name())
-		if !ok || !e.Type().IsRegular() || pid == os.Getpid() || processAlive(pid) {
+		if _, ok := spoolPID(e.Name()); !ok || !e.Type().IsRegular() {
 			continue
 		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+		removed, err := removeIfUnheld(filepath.Join(dir, e.Name()))
+		if err != nil {
 			return n, err
 		}
-		n++
+		if removed {
+			n++
+		}
 	}
 	if n > 0 && log != nil {
 		log.Info("removed spool files left by a server that ended mid-upload", "dir", dir, "files", n)
@@ -173,12 +216,26 @@ func spoolPID(name string) (int, bool) {
 	return pid, err == nil && pid > 0
 }
 
-// processAlive reports whether a process with that id exists (signal 0).
-func processAlive(pid int) bool {
-	p, err := os.FindProcess(pid)
-	if err != nil {
-		return false
+// removeIfUnheld removes the spool file at path when no process holds its
+// lock (the lock is taken, then the file removed while it is held, so no
+// server can start using it in between).
+func removeIfUnheld(path string) (bool, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
 	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return false, nil // in use
+		}
+		return false, err
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return false, err
+	}
+	return true, nil
 }

@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -120,5 +122,58 @@ func TestSpoolUnusableAndClean(t *testing.T) {
 	}
 	if left, err := os.ReadDir(dir); err != nil || len(left) != 0 {
 		t.Errorf("spool directory after the upload: %v, %v; want empty", left, err)
+	}
+}
+
+// A spool directory other users could read or replace is refused (503),
+// never used: uploads are land data before they are checked.
+func TestSpoolDirOpenToOthers(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	srv, _, admin, _ := spoolServer(t, Options{SpoolDir: dir})
+	if code, body := upload(t, srv, admin, strings.NewReader(unitsBody)); code != http.StatusServiceUnavailable {
+		t.Errorf("upload into a 0777 spool directory: got %d %s, want 503", code, body)
+	}
+	if _, err := CleanSpool(dir, nil); err == nil || !strings.Contains(err.Error(), "open to other users") {
+		t.Errorf("CleanSpool of a 0777 directory: got %v, want it refused", err)
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(t.TempDir(), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSpoolDir(link); err == nil {
+		t.Error("a symbolic link as the spool directory: accepted, want refused")
+	}
+}
+
+// CleanSpool goes by the file's lock, not the pid in its name: a file
+// named with this very pid (a container's pid 1 after a restart) that no
+// one holds is removed; a file held open and locked is kept.
+func TestCleanSpoolByLock(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	s := &Server{spoolDir: dir}
+	held, err := s.openSpool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	stale := filepath.Join(dir, spoolPrefix+strconv.Itoa(os.Getpid())+"-stale")
+	if err := os.WriteFile(stale, []byte("left by a killed server"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := CleanSpool(dir, nil)
+	if err != nil || n != 1 {
+		t.Fatalf("CleanSpool: %d, %v; want 1 removed", n, err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the unheld file with this pid is still there: %v", err)
+	}
+	if _, err := os.Stat(held.Name()); err != nil {
+		t.Errorf("the held spool file was removed: %v", err)
 	}
 }

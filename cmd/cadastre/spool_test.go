@@ -77,6 +77,17 @@ func TestServeRemovesSpoolFilesOfKilledServer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// cadastre-spool-1-4712 stands for the upload of another server
+	// sharing the directory: it holds the file's lock (pid 1 is alive
+	// too, but the lock, not the pid, is what counts).
+	held, err := os.Open(filepath.Join(spool, "cadastre-spool-1-4712"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	if err := syscall.Flock(int(held.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	_, stop, logs := startServe(t, append([]string{"--load-sample=false", "--spool-dir", spool}, store...)...)
 	if err := stop(); err != nil {
 		t.Fatal(err)
