@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"cadastre/internal/pgtest"
 )
@@ -72,4 +73,33 @@ func TestKeyValueDSNNotLogged(t *testing.T) {
 			t.Errorf("%s: the error or log holds the password: %v\n%s", cmd, err, out.String())
 		}
 	}
+}
+
+// FuzzRedactDSN: whatever the password, in either DSN form, it does not
+// appear in what redactDSN prints (unless the rest of the DSN already
+// shows those characters, which then says nothing about the password).
+func FuzzRedactDSN(f *testing.F) {
+	for _, s := range []string{"s3cr3t", "it's a \\ secret", "p w", "=x='y'", "%41b@c:d/e?f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, pw string) {
+		if len(pw) < 4 || !utf8.ValidString(pw) {
+			return
+		}
+		quoted := "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(pw) + "'"
+		kv := func(p string) string {
+			return "host=db.example user=cad password=" + p + " dbname=cadastre sslmode=disable"
+		}
+		u := func(p string) string {
+			return "postgres://cad:" + url.PathEscape(p) + "@db.example:5432/cadastre?sslmode=disable&password=" + url.QueryEscape(p)
+		}
+		for _, c := range []struct{ with, without string }{{kv(quoted), kv("''")}, {u(pw), u("x")}} {
+			if strings.Contains(redactDSN(c.without), pw) {
+				continue
+			}
+			if out := redactDSN(c.with); strings.Contains(out, pw) {
+				t.Fatalf("redactDSN(%q) = %q shows the password %q", c.with, out, pw)
+			}
+		}
+	})
 }

@@ -3,6 +3,7 @@ package extract_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"cadastre/spatial"
 	"cadastre/spatial/extract"
@@ -56,5 +57,40 @@ func FuzzParseTable(f *testing.F) {
 	f.Fuzz(func(t *testing.T, table string, epsg int) {
 		b, err := extract.ParseTable(strings.NewReader(table), epsg)
 		checkBoundaryInput(t, b, err)
+	})
+}
+
+// FuzzDecodeRequest feeds a submission's body through what
+// POST /api/v1/extracts does before anything is stored (text check,
+// strict decode, settings check): any body ends in a request or a
+// KindInvalid error (a 4xx), never a panic or another kind, and a body
+// that passes is valid UTF-8 without NUL.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"plot":"27002/2/458","scale":"1:2000","table":"point,x,y\n1,1191961.6,600000\n2,1191962.4,600035.6\n3,1192000,600038.1\n"}`,
+		`{"plot":{"unit":"27002","sheet":2,"plot":458},"scale":2000,"profile":"circular-25-2014","agricultural":true,"agricultural_reason":"x"}`,
+		`{"plot":"27002/2/458","scale":"1:2000","boundary":{"type":"Polygon","coordinates":[[[600000,1191961.6],[600035.6,1191962.4],[600038.1,1192000],[600000,1191961.6]]]}}`,
+		`{"plot":"27002/2/458","stated_area":1e309}`, `{"scale_reason":"ab\xff\xfe"}`, `{"x":"\u0000"}`, `{} {}`, `{} }`, `[]`, `null`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		err := extract.CheckText(raw)
+		var q extract.Request
+		if err == nil {
+			err = extract.DecodeStrict(raw, &q)
+		}
+		if err == nil {
+			_, err = q.Check()
+		}
+		if err != nil {
+			if spatial.KindOf(err) != spatial.KindInvalid {
+				t.Fatalf("error of kind %v, want KindInvalid: %v", spatial.KindOf(err), err)
+			}
+			return
+		}
+		if !utf8.Valid(raw) || strings.Contains(string(raw), "\x00") {
+			t.Fatalf("a body with invalid UTF-8 or NUL passed: %q", raw)
+		}
 	})
 }
