@@ -51,6 +51,13 @@ func (s *Server) handleSubmitExtract(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	if s.index != nil && !s.index.Ready() {
+		// The check needs the read model's neighbours: a report without
+		// its overlaps and gaps would pass for a complete one.
+		w.Header().Set("Retry-After", "10")
+		writeError(w, r, s.log, spatial.Errorf(spatial.KindUnavailable, "the read model is still loading, so the neighbours of the plot cannot be checked yet: submit again shortly"))
+		return
+	}
 	raw, q, st, err := decodeExtractRequest(r)
 	if err != nil {
 		writeErrorStatus(w, r, s.log, err, unprocessableIf(errors.Is(err, errText)))

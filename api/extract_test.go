@@ -307,3 +307,20 @@ func TestExtractOtherZone(t *testing.T) {
 		t.Errorf("got %s notes %q, want within_tolerance and a conversion note", rep.Verdict, rep.Notes)
 	}
 }
+
+// TestExtractWhileReadModelLoads: until the read model is built, a
+// submission is 503 with Retry-After and nothing is stored, rather than a
+// report missing its neighbours' overlaps and gaps.
+func TestExtractWhileReadModelLoads(t *testing.T) {
+	env := newExtractEnv(t)
+	srv := httptest.NewServer(api.New(api.Options{Store: env.st, Index: index.New(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	t.Cleanup(srv.Close)
+	env.srv = srv
+	code, body := env.post(t, "/api/v1/extracts", env.surveyor, env.request(env.table(0)))
+	if code != http.StatusServiceUnavailable || !strings.Contains(string(body), "neighbours") {
+		t.Fatalf("submission while the read model loads: got %d %s, want 503 saying why", code, body)
+	}
+	if _, err := env.st.(extract.Store).Extract(context.Background(), 1); spatial.KindOf(err) != spatial.KindNotFound {
+		t.Errorf("an extract was stored during the load: %v", err)
+	}
+}
