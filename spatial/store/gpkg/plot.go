@@ -191,7 +191,13 @@ func plotVersions(ctx context.Context, q querier, epsg int, key spatial.PlotKey)
 // read snapshot. It stops at the first error fn returns and returns that
 // error unchanged.
 func (s *Store) EachPlot(ctx context.Context, fn func(*spatial.Plot) error) error {
-	const msg = "gpkg: reading plots failed"
+	return s.eachPlotRow(ctx, "gpkg: reading plots failed", false, fn)
+}
+
+// eachPlotRow streams, from one read snapshot and zone by zone, the rows
+// of the current plot tables or (history) of the version tables. An error
+// from fn is returned unchanged; others are the store's, under msg.
+func (s *Store) eachPlotRow(ctx context.Context, msg string, history bool, fn func(*spatial.Plot) error) error {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return storeError(ctx, err, msg)
@@ -202,7 +208,7 @@ func (s *Store) EachPlot(ctx context.Context, fn func(*spatial.Plot) error) erro
 		return storeError(ctx, err, msg)
 	}
 	for _, z := range zones {
-		stop, err := eachPlotIn(ctx, tx, z, fn)
+		stop, err := eachPlotIn(ctx, tx, z, history, fn)
 		if stop {
 			return err
 		}
@@ -213,10 +219,14 @@ func (s *Store) EachPlot(ctx context.Context, fn func(*spatial.Plot) error) erro
 	return nil
 }
 
-// eachPlotIn calls fn for each current plot of one zone; stop reports that
-// err came from fn.
-func eachPlotIn(ctx context.Context, q querier, epsg int, fn func(*spatial.Plot) error) (stop bool, err error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+plotColumns+" FROM "+plotTable(epsg)+" ORDER BY fid")
+// eachPlotIn calls fn for each plot row of one zone (current rows, or
+// every version with history); stop reports that err came from fn.
+func eachPlotIn(ctx context.Context, q querier, epsg int, history bool, fn func(*spatial.Plot) error) (stop bool, err error) {
+	query := "SELECT " + plotColumns + " FROM " + plotTable(epsg) + " ORDER BY fid"
+	if history {
+		query = "SELECT " + plotVersionColumns + " FROM " + plotVersionTable(epsg) + " ORDER BY fid"
+	}
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return false, err
 	}
@@ -226,7 +236,7 @@ func eachPlotIn(ctx context.Context, q querier, epsg int, fn func(*spatial.Plot)
 			return false, err
 		}
 		var r plotRow
-		if err := rows.Scan(r.dest(false, false)...); err != nil {
+		if err := rows.Scan(r.dest(false, history)...); err != nil {
 			return false, err
 		}
 		p, err := r.plot(epsg)
