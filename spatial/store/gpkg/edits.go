@@ -3,7 +3,6 @@ package gpkg
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"cadastre/spatial"
 )
@@ -22,52 +21,12 @@ var _ spatial.OutsideEdits = (*Store)(nil)
 // not stamp last_change (raw SQL) is not noticed. It returns when ctx
 // ends; a failed connection is replaced, backing off up to a second.
 func (s *Store) WatchEdits(ctx context.Context, fn func()) error {
-	backoff := 50 * time.Millisecond
-	for {
-		start := time.Now()
-		_ = s.watchEdits(ctx, fn) // failed or ended: a new connection
-		if time.Since(start) > time.Minute {
-			backoff = 50 * time.Millisecond
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, time.Second)
-	}
-}
-
-func (s *Store) watchEdits(ctx context.Context, fn func()) error {
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
+	var stamps map[string]string
+	start := func(ctx context.Context, conn *sql.Conn) (err error) {
+		stamps, err = contentStamps(ctx, conn)
 		return err
 	}
-	defer conn.Close()
-	var version int64
-	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
-		return err
-	}
-	stamps, err := contentStamps(ctx, conn)
-	if err != nil {
-		return err
-	}
-	tick := time.NewTicker(watchEvery)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-		var v int64
-		if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
-			return err
-		}
-		if v == version {
-			continue
-		}
-		version = v
+	changed := func(ctx context.Context, conn *sql.Conn) error {
 		now, err := contentStamps(ctx, conn)
 		if err != nil {
 			return err
@@ -80,7 +39,10 @@ func (s *Store) watchEdits(ctx context.Context, fn func()) error {
 		if outside {
 			fn()
 		}
+		return nil
 	}
+	s.pollDataVersion(ctx, start, changed)
+	return nil
 }
 
 // contentStamps reads last_change of every feature table.

@@ -150,24 +150,42 @@ func changedSheets(ctx context.Context, tx *sql.Tx, epsg int, seq int64, ch *spa
 // ChangesSince and misses nothing. Writes of this Store come through too
 // (they are other connections); the caller skips a seq it has.
 func (s *Store) Subscribe(ctx context.Context, fn func(seq int64)) error {
+	announce := func(ctx context.Context, conn *sql.Conn) error {
+		seq, err := latestSeq(ctx, conn)
+		if err == nil {
+			fn(seq)
+		}
+		return err
+	}
+	s.pollDataVersion(ctx, announce, announce)
+	return nil
+}
+
+// pollDataVersion runs start once on a connection of its own, then polls
+// PRAGMA data_version there every watchEvery and runs changed after each
+// commit another connection made, until ctx ends. A failed connection
+// (or a failing start or changed) is replaced, start run again, backing
+// off up to a second. The change feed (Subscribe) and the outside-edit
+// watch (WatchEdits) both poll this way.
+func (s *Store) pollDataVersion(ctx context.Context, start, changed func(context.Context, *sql.Conn) error) {
 	backoff := 50 * time.Millisecond
 	for {
-		start := time.Now()
-		_ = s.watch(ctx, fn) // failed or ended: a new connection, and fn again
-		if time.Since(start) > time.Minute {
+		began := time.Now()
+		_ = s.pollOnce(ctx, start, changed) // failed or ended: a new connection
+		if time.Since(began) > time.Minute {
 			backoff = 50 * time.Millisecond
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Second)
 	}
 }
 
-// watch polls data_version on one connection until ctx ends or it fails.
-func (s *Store) watch(ctx context.Context, fn func(seq int64)) error {
+// pollOnce is pollDataVersion on one connection until ctx ends or it fails.
+func (s *Store) pollOnce(ctx context.Context, start, changed func(context.Context, *sql.Conn) error) error {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -177,11 +195,9 @@ func (s *Store) watch(ctx context.Context, fn func(seq int64)) error {
 	if err := conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&version); err != nil {
 		return err
 	}
-	seq, err := latestSeq(ctx, conn)
-	if err != nil {
+	if err := start(ctx, conn); err != nil {
 		return err
 	}
-	fn(seq)
 	tick := time.NewTicker(watchEvery)
 	defer tick.Stop()
 	for {
@@ -198,9 +214,8 @@ func (s *Store) watch(ctx context.Context, fn func(seq int64)) error {
 			continue
 		}
 		version = v
-		if seq, err = latestSeq(ctx, conn); err != nil {
+		if err := changed(ctx, conn); err != nil {
 			return err
 		}
-		fn(seq)
 	}
 }
