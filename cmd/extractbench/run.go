@@ -46,6 +46,8 @@ type outcome struct {
 	gaps       int
 }
 
+var _ index.Source = sampledata.Source{} // the read model is built from the generator
+
 func run(ctx context.Context, c config, log *slog.Logger) error {
 	r := &report{cfg: c, machine: machine(), loadBefore: loadavg()}
 	cfg := sampledata.DefaultConfig()
@@ -53,7 +55,7 @@ func run(ctx context.Context, c config, log *slog.Logger) error {
 	log.Info("building the read model from the generator", "plots", c.Plots, "seed", c.Seed)
 	ix := index.New()
 	var err error
-	if r.build, err = ix.Build(ctx, generated{cfg}, log); err != nil {
+	if r.build, err = ix.Build(ctx, sampledata.Source{Config: cfg}, log); err != nil {
 		return err
 	}
 	snap := ix.Snapshot()

@@ -25,7 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cadastre/sampledata"
-	"cadastre/spatial"
 	"cadastre/spatial/crs"
 	"cadastre/spatial/index"
 	"cadastre/tiles"
@@ -57,7 +56,7 @@ func run(n int, seed int64, originE float64) error {
 	cfg.Plots, cfg.Seed, cfg.OriginE = n, seed, originE
 	base := live()
 	ix := index.New()
-	st, err := ix.Build(ctx, generated{cfg}, quiet)
+	st, err := ix.Build(ctx, sampledata.Source{Config: cfg}, quiet)
 	if err != nil {
 		return err
 	}
@@ -137,42 +136,4 @@ func geometryBytes(s *index.Snapshot) geom {
 		return true
 	})
 	return g
-}
-
-// generated is an index.Source generating the province (as
-// cmd/extractbench's): sheets first, then the plots, twice generated.
-type generated struct{ cfg sampledata.Config }
-
-func (g generated) Sheets(ctx context.Context, _ string) ([]*spatial.Sheet, error) {
-	e := &emitter{ctx: ctx}
-	if err := sampledata.Generate(g.cfg, e); err != nil {
-		return nil, err
-	}
-	return e.sheets, nil
-}
-
-func (g generated) EachPlot(ctx context.Context, fn func(*spatial.Plot) error) error {
-	return sampledata.Generate(g.cfg, &emitter{ctx: ctx, plot: fn})
-}
-
-type emitter struct {
-	ctx    context.Context
-	sheets []*spatial.Sheet
-	plot   func(*spatial.Plot) error
-}
-
-func (e *emitter) Units([]spatial.AdminUnit) error { return nil }
-
-func (e *emitter) Sheet(s *spatial.Sheet) error {
-	if e.plot == nil {
-		e.sheets = append(e.sheets, s)
-	}
-	return e.ctx.Err()
-}
-
-func (e *emitter) Plot(p *spatial.Plot) error {
-	if e.plot == nil {
-		return nil
-	}
-	return e.plot(p)
 }
