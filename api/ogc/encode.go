@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/paulmach/orb"
 )
 
@@ -14,43 +14,14 @@ import (
 // types cost more than the lookup and the projection together. The
 // output is plain GeoJSON; the tests decode it with encoding/json.
 
-// appendJSONString appends s as a JSON string (UTF-8 passed through;
-// quotes, backslashes, control characters and invalid bytes escaped).
+// appendJSONString appends s as a JSON string literal (jsontext's
+// minimal form: UTF-8 passed through, quotes, backslashes and control
+// characters escaped). Its only error is invalid UTF-8, which it has
+// already written as U+FFFD: stored text is checked UTF-8 on the way in,
+// so the error is not worth a failed page.
 func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			b = append(b, c)
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\r':
-				b = append(b, '\\', 'r')
-			default:
-				b = append(b, `\u00`...)
-				b = append(b, "0123456789abcdef"[c>>4], "0123456789abcdef"[c&15])
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			b = append(b, `\ufffd`...)
-		} else {
-			b = append(b, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(b, '"')
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
 }
 
 func appendFloat(b []byte, v float64) []byte {
