@@ -68,17 +68,11 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usageError{errors.New("usage: cadastre audit [--unit CODE] [--out DIR]")}
 	}
-	if cfg.DatabaseURL == "" {
-		// gpkg.Open would create a missing file: a read-only command must not.
-		if _, err := os.Stat(cfg.GPKGPath); err != nil {
-			return fmt.Errorf("no GeoPackage store at %s (--gpkg, or --database-url for PostGIS): %w", cfg.GPKGPath, err)
-		}
-	}
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openExistingStore(ctx, cfg, log, "--gpkg")
 	if err != nil {
 		return err
 	}

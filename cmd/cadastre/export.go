@@ -66,16 +66,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := os.Stat(out); err == nil {
 		return fmt.Errorf("export: %s exists: choose a new file", out)
 	}
-	if cfg.DatabaseURL == "" {
-		if _, err := os.Stat(cfg.GPKGPath); err != nil {
-			return fmt.Errorf("no GeoPackage store at %s (--store-gpkg, or --database-url for PostGIS): %w", cfg.GPKGPath, err)
-		}
-	}
 	log, err := newLogger(io.Discard, "error", "text")
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openExistingStore(ctx, cfg, log, "--store-gpkg")
 	if err != nil {
 		return err
 	}

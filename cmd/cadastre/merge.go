@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"cadastre/spatial"
@@ -46,16 +45,11 @@ func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		on = t
 	}
-	if cfg.DatabaseURL == "" {
-		if _, err := os.Stat(cfg.GPKGPath); err != nil {
-			return fmt.Errorf("no GeoPackage store at %s (--gpkg, or --database-url for PostGIS): %w", cfg.GPKGPath, err)
-		}
-	}
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg, log)
+	store, err := openExistingStore(ctx, cfg, log, "--gpkg")
 	if err != nil {
 		return err
 	}

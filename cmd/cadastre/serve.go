@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -182,6 +183,19 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, fata
 }
 
 // openStore opens PostGIS when a database URL is configured (migrating it),
+// openExistingStore is openStore for the commands that work on data
+// already there (audit, merge, export, validate): gpkg.Open would create a
+// missing GeoPackage file, so a missing one is an error naming gpkgFlag,
+// the command's flag for the file.
+func openExistingStore(ctx context.Context, cfg Config, log *slog.Logger, gpkgFlag string) (spatial.Store, error) {
+	if cfg.DatabaseURL == "" {
+		if _, err := os.Stat(cfg.GPKGPath); err != nil {
+			return nil, fmt.Errorf("no GeoPackage store at %s (%s, or --database-url for PostGIS): %w", cfg.GPKGPath, gpkgFlag, err)
+		}
+	}
+	return openStore(ctx, cfg, log)
+}
+
 // else the GeoPackage file.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (spatial.Store, error) {
 	if url := cfg.writeURL(); url != "" {
