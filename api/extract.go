@@ -354,15 +354,18 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	if !d.Accept {
 		return es.Decide(r.Context(), rec.ID, d)
 	}
-	if v, same, err := s.confirmsStored(r, rec); err != nil {
+	measured, cur, err := s.acceptTarget(r, rec)
+	if err != nil {
 		return err
-	} else if same {
+	}
+	if extract.SameBoundary(cur.Geometry, measured) {
+		v := cur.Version.Version
 		d.PlotVersion, d.ExpectVersion = v, v // checked again in the decision's transaction
 		d.Reason = strings.TrimSuffix(fmt.Sprintf("confirmed: the measured boundary is the stored version %d (only the start vertex or orientation differ), no new version; %s", v, d.Reason), "; ")
 		return es.Decide(r.Context(), rec.ID, d)
 	}
 	txd, _ := es.(extract.TxDecider)
-	v, err := s.acceptExtract(r, rec, d, txd)
+	v, err := s.acceptExtract(r, rec, measured, cur, d, txd)
 	if err != nil || txd != nil {
 		return err
 	}
@@ -370,46 +373,37 @@ func (s *Server) decide(r *http.Request, rec *extract.Record, d *extract.Decisio
 	return es.Decide(r.Context(), rec.ID, d)
 }
 
-// confirmsStored reports whether accepting rec would store the current
-// geometry again (extract.SameBoundary): the acceptance then confirms
-// version v and writes no plot version.
-func (s *Server) confirmsStored(r *http.Request, rec *extract.Record) (v int, same bool, err error) {
+// acceptTarget returns the boundary rec measured (from its stored report)
+// and the plot's current version, which must still be the one rec was
+// checked against (409 otherwise). An acceptance whose boundary is the
+// current one (extract.SameBoundary) confirms it and writes no version.
+func (s *Server) acceptTarget(r *http.Request, rec *extract.Record) (orb.MultiPolygon, *spatial.Plot, error) {
 	var rep extract.Report
 	if err := json.Unmarshal(rec.Report, &rep); err != nil || len(rep.Measured) == 0 {
-		return 0, false, fmt.Errorf("extract %d: stored report without its measured geometry: %v", rec.ID, err)
+		return nil, nil, fmt.Errorf("extract %d: stored report without its measured geometry: %v", rec.ID, err)
 	}
 	cur, err := s.currentPlot(r, rec.Plot)
 	if err != nil {
-		return 0, false, err
+		return nil, nil, err
 	}
 	if cur.Version.Version != rec.PlotVersion {
-		return 0, false, spatial.Errorf(spatial.KindConflict, "plot %s changed since extract %d was checked (version %d, checked %d): submit a new extract", rec.Plot, rec.ID, cur.Version.Version, rec.PlotVersion)
+		return nil, nil, spatial.Errorf(spatial.KindConflict, "plot %s changed since extract %d was checked (version %d, checked %d): submit a new extract", rec.Plot, rec.ID, cur.Version.Version, rec.PlotVersion)
 	}
-	return cur.Version.Version, extract.SameBoundary(cur.Geometry, rep.Measured), nil
+	return rep.Measured, cur, nil
 }
 
-// acceptExtract stores the measured geometry as a new version of the
-// plot and returns that version; with txd, the decision (d, its
-// PlotVersion set) goes into the same transaction. The legal area is left
-// as it is: it changes with a new certificate, not with a measurement.
-func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.Decision, txd extract.TxDecider) (int, error) {
-	var rep extract.Report
-	if err := json.Unmarshal(rec.Report, &rep); err != nil || len(rep.Measured) == 0 {
-		return 0, fmt.Errorf("extract %d: stored report without its measured geometry: %v", rec.ID, err)
-	}
-	cur, err := s.currentPlot(r, rec.Plot)
-	if err != nil {
-		return 0, err
-	}
-	if cur.Version.Version != rec.PlotVersion {
-		return 0, spatial.Errorf(spatial.KindConflict, "plot %s changed since extract %d was checked (version %d, checked %d): submit a new extract", rec.Plot, rec.ID, cur.Version.Version, rec.PlotVersion)
-	}
+// acceptExtract stores measured as a new version of cur (the plot's
+// current version, from acceptTarget) and returns that version; with txd,
+// the decision (d, its PlotVersion set) goes into the same transaction.
+// The legal area is left as it is: it changes with a new certificate, not
+// with a measurement.
+func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, measured orb.MultiPolygon, cur *spatial.Plot, d *extract.Decision, txd extract.TxDecider) (int, error) {
 	wr, ok := s.store.(spatial.Writer)
 	if !ok {
 		return 0, errors.New("store cannot take chunked writes")
 	}
 	np := *cur
-	np.Geometry, np.Version = rep.Measured, spatial.Version{}
+	np.Geometry, np.Version = measured, spatial.Version{}
 	np.Normalize()
 	reason := fmt.Sprintf("extract %d accepted", rec.ID)
 	if d.AllowOverlaps {
@@ -426,12 +420,9 @@ func (s *Server) acceptExtract(r *http.Request, rec *extract.Record, d *extract.
 	if d.Reason != "" {
 		reason += ": " + d.Reason
 	}
-	// The version the write makes: the next one, or the current one when
-	// the measured boundary is the stored one (the store writes nothing).
-	v := cur.Version.Version
-	if !cur.SameContent(&np) {
-		v++
-	}
+	// The version the write makes: the next one (a boundary equal to the
+	// stored one was a confirmation, decided before).
+	v := cur.Version.Version + 1
 	res, err := writePlot(r, wr, spatial.Change{By: d.By, Reason: reason, Source: fmt.Sprintf("extract %d", rec.ID)}, &np,
 		func(tx spatial.Tx) error {
 			if err := acceptOverlaps(r.Context(), tx, rec.Plot, d); err != nil {
