@@ -56,10 +56,11 @@ func auditLayers(rep *audit.Report) []gpkg.ExportLayer {
 // are the report, not a failure of the command.
 func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
-	cfg.fromEnv()
 	fs := flag.NewFlagSet("cadastre audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	if err := cfg.register(fs); err != nil {
+		return err
+	}
 	unit := fs.String("unit", "", "audit one commune (a current code, with its former units) or one survey unit; default all")
 	out := fs.String("out", "", "write problems.csv, problems.geojson and communes.csv into this directory")
 	if err := fs.Parse(args); err != nil {

@@ -63,23 +63,13 @@ func defaultConfig() Config {
 	}
 }
 
-// fromEnv overrides c with the CADASTRE_* variables that are set.
-func (c *Config) fromEnv() {
-	str := map[string]*string{
-		"CADASTRE_ADDR": &c.Addr, "CADASTRE_DATABASE_URL": &c.DatabaseURL, "CADASTRE_GPKG": &c.GPKGPath,
-		"CADASTRE_LOG_LEVEL": &c.LogLevel, "CADASTRE_LOG_FORMAT": &c.LogFormat, "CADASTRE_WEB_DIR": &c.WebDir,
-		"CADASTRE_SPOOL_DIR":   &c.SpoolDir,
-		"CADASTRE_READ_ACCESS": &c.ReadAccess, "CADASTRE_METRICS_ADDR": &c.MetricsAddr,
-		"CADASTRE_PUBLIC_URL": &c.PublicURL, "CADASTRE_TRUSTED_PROXIES": &c.TrustedProxies,
-	}
-	for k, p := range str {
-		if v, ok := os.LookupEnv(k); ok {
-			*p = v
-		}
-	}
-	if v, ok := os.LookupEnv("CADASTRE_LOAD_SAMPLE"); ok {
-		c.LoadSample = v == "1" || v == "true"
-	}
+// register registers the flags of c on fs and sets each from its
+// CADASTRE_<FLAG> variable (envFlags); every command that takes the
+// config's flags calls it before adding flags of its own, so that the
+// variables apply to the config's settings only.
+func (c *Config) register(fs *flag.FlagSet) error {
+	c.flags(fs)
+	return envFlags(fs)
 }
 
 // flags registers the flags of c on fs.
@@ -118,11 +108,9 @@ func (c *Config) flags(fs *flag.FlagSet) {
 // parseConfig builds the config of a subcommand from env and args.
 func parseConfig(name string, args []string, stderr io.Writer) (Config, error) {
 	c := defaultConfig()
-	c.fromEnv()
 	fs := flag.NewFlagSet("cadastre "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c.flags(fs)
-	if err := envFlags(fs); err != nil {
+	if err := c.register(fs); err != nil {
 		return c, err
 	}
 	if err := fs.Parse(args); err != nil {

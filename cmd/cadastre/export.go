@@ -35,7 +35,14 @@ import (
 // --database-url); FILE must not exist, and is written whole or not at all.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
-	cfg.fromEnv()
+	// The store's two settings only (its --gpkg is the output): the
+	// variables serve reads for them.
+	if v, ok := os.LookupEnv("CADASTRE_DATABASE_URL"); ok {
+		cfg.DatabaseURL = v
+	}
+	if v, ok := os.LookupEnv("CADASTRE_GPKG"); ok {
+		cfg.GPKGPath = v
+	}
 	fs := flag.NewFlagSet("cadastre export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "PostGIS connection URL; empty: the GeoPackage store (CADASTRE_DATABASE_URL)")

@@ -50,13 +50,11 @@ func ingestGC() {
 // runIngest ingests files in one transaction: all of them or nothing.
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
-	cfg.fromEnv()
 	fs := flag.NewFlagSet("cadastre ingest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.flags(fs)
 	// The settings' variables (CADASTRE_MAX_VERTICES, ...) as serve reads
 	// them: a value that is not a number is a usage error, not ignored.
-	if err := envFlags(fs); err != nil {
+	if err := cfg.register(fs); err != nil {
 		return err
 	}
 	var f ingestFlags

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,6 +156,17 @@ func TestUsageErrors(t *testing.T) {
 		t.Setenv("CADASTRE_MAX_VERTICES", env)
 		if err := Main(context.Background(), []string{"ingest", "plots.geojson"}, &out, &out); exitCode(err) != 2 {
 			t.Errorf("CADASTRE_MAX_VERTICES=%s: ingest got %v (exit %d), want a usage error", env, err, exitCode(err))
+		}
+	}
+	// Every command that takes the config's flags reads their variables
+	// alike (Config.register): a bad one is a usage error, not ignored.
+	os.Unsetenv("CADASTRE_MAX_VERTICES") // t.Setenv restores it after the test
+	t.Setenv("CADASTRE_LOAD_SAMPLE", "perhaps")
+	for _, args := range [][]string{{"audit"}, {"merge", "--commune", "90001"}, {"token", "list"}, {"validate", "x.csv", "--plot", "27002/1/1", "--scale", "1:1000"}} {
+		if err := Main(context.Background(), args, &out, &out); exitCode(err) != 2 {
+			t.Errorf("CADASTRE_LOAD_SAMPLE=perhaps: %q got %v (exit %d), want a usage error", args, err, exitCode(err))
+		} else if !strings.Contains(err.Error(), "CADASTRE_LOAD_SAMPLE") {
+			t.Errorf("%q: got %v, want the error to name CADASTRE_LOAD_SAMPLE", args, err)
 		}
 	}
 }

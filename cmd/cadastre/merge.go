@@ -20,10 +20,11 @@ import (
 // retired, the lineage that maps them.
 func runMerge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
-	cfg.fromEnv()
 	fs := flag.NewFlagSet("cadastre merge", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	if err := cfg.register(fs); err != nil {
+		return err
+	}
 	commune := fs.String("commune", "", "the current commune the former units merged into (required)")
 	scheme := fs.String("scheme", spatial.SchemeContinue, "renumbering: keep (former numbers under the former unit) or continue (sheets after the commune's highest number)")
 	onText := fs.String("on", "", "date the merger took effect, YYYY-MM-DD (default: the units' merged_on)")

@@ -35,11 +35,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return flag.ErrHelp
 	}
 	cfg := defaultConfig()
-	cfg.fromEnv()
 	cfg.LoadSample = false
 	fs := flag.NewFlagSet("cadastre token "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	if err := cfg.register(fs); err != nil {
+		return err
+	}
 	var role, name, by, expires *string
 	switch args[0] {
 	case "create":

@@ -34,10 +34,11 @@ type validateFlags struct {
 // GeoJSON (.geojson, .json) or a coordinate table (point,x,y[,length]).
 func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := defaultConfig()
-	cfg.fromEnv()
 	fs := flag.NewFlagSet("cadastre validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg.flags(fs)
+	if err := cfg.register(fs); err != nil {
+		return err
+	}
 	var f validateFlags
 	fs.StringVar(&f.plot, "plot", "", "plot key UNIT/SHEET/PLOT, e.g. 27001/12/45 (required)")
 	fs.StringVar(&f.scale, "scale", "", "map scale, e.g. 1:1000 (required)")
